@@ -119,5 +119,8 @@ export interface ObjectStore {
   close(): Promise<void>;
 }
 
+/** User-metadata name under which drivers store the writer token (`x-amz-meta-og-writer`, GCS `metadata.og-writer`). */
+export const WRITER_TOKEN_META = "og-writer";
+
 /** The largest page any driver asks for; S3 caps LIST at 1000 keys. */
 export const MAX_PAGE = 1000;

@@ -7,12 +7,11 @@ import type {
   DeleteOptions, GetResult, LanceLocation, ListPage, ListPageOptions, ObjectInfo, PutBody, PutOptions, PutResult,
   StreamResult,
 } from "./contract.ts";
-import { MAX_PAGE } from "./contract.ts";
-import { Timeout } from "./errors.ts";
+import { MAX_PAGE, WRITER_TOKEN_META } from "./contract.ts";
+import { PreconditionFailed, StorageError, Timeout } from "./errors.ts";
 import { joinKey, validateKey, validatePrefix } from "./keys.ts";
 import { mapS3Failure } from "./s3-errors.ts";
 
-export const WRITER_META = "og-writer";
 
 export interface MinioStoreOptions {
   host: string;
@@ -35,7 +34,8 @@ export interface MinioStoreOptions {
 export class MinioStore extends StoreBase {
   readonly kind = "minio" as const;
   readonly description: string;
-  readonly capabilities = { writerToken: true, conditionalDelete: true };
+  /** Conditional DELETE is not atomic everywhere (RGW ignores If-Match on DELETE); see `delete`. */
+  readonly capabilities = { writerToken: true, conditionalDelete: false };
   readonly client: Client;
   private readonly timeoutMs: number;
 
@@ -72,11 +72,19 @@ export class MinioStore extends StoreBase {
     try {
       return await Promise.race([fn(), deadline]);
     } catch (e) {
-      if (e instanceof Timeout) throw e;
+      if (e instanceof Timeout || e instanceof StorageError) throw e;
       const err = e as { code?: string; message?: string; statusCode?: number };
       const isErrno = typeof err.code === "string" && /^E[A-Z]+$/.test(err.code);
+      // For statuses it deems retryable (500, 503, …) the minio client drops the response
+      // and reports only "Retryable HTTP status: N" in the message: recover N from it.
+      const retryStatus = /Retryable HTTP status: (\d{3})/.exec(err.message ?? "")?.[1];
       throw mapS3Failure(
-        { code: isErrno ? undefined : err.code, status: err.statusCode, errno: isErrno ? err.code : undefined, message: err.message ?? String(e) },
+        {
+          code: isErrno ? undefined : err.code,
+          status: err.statusCode ?? (retryStatus ? Number(retryStatus) : undefined),
+          errno: isErrno ? err.code : undefined,
+          message: err.message ?? String(e),
+        },
         { key, op, conditionalWrite, cause: e },
       );
     } finally {
@@ -118,7 +126,7 @@ export class MinioStore extends StoreBase {
       const st = await this.client.statObject(this.opts.bucket, this.k(key));
       return {
         key, size: st.size, version: unquote(st.etag), lastModified: st.lastModified,
-        writerToken: (st.metaData as Record<string, string>)[WRITER_META],
+        writerToken: (st.metaData as Record<string, string>)[WRITER_TOKEN_META],
       };
     });
   }
@@ -145,7 +153,7 @@ export class MinioStore extends StoreBase {
     if (opts.ifNoneMatch) meta["If-None-Match"] = opts.ifNoneMatch;
     if (opts.ifMatch !== undefined) meta["If-Match"] = opts.ifMatch;
     if (opts.contentType) meta["Content-Type"] = opts.contentType;
-    if (opts.writerToken) meta[WRITER_META] = opts.writerToken;
+    if (opts.writerToken) meta[WRITER_TOKEN_META] = opts.writerToken;
     const payload = isStreamBody(body) && opts.contentLength !== undefined ? body : await bodyToBuffer(body);
     const size = Buffer.isBuffer(payload) ? payload.length : opts.contentLength;
     return this.call("put", key, async () => {
@@ -154,8 +162,23 @@ export class MinioStore extends StoreBase {
     }, opts.ifMatch !== undefined);
   }
 
+  /**
+   * A conditional delete sends If-Match (atomic where the store honours it: AWS S3,
+   * MinIO) and checks the version with a HEAD first, because Ceph RGW ignores If-Match
+   * on DELETE; on RGW it is therefore check-then-delete, not atomic. The graph store
+   * never relies on conditional deletes.
+   */
   async delete(key: string, opts: DeleteOptions = {}): Promise<void> {
     validateKey(key, "delete");
+    if (opts.ifMatch !== undefined) {
+      const current = await this.head(key).catch((e) => {
+        if (e instanceof StorageError && e.code === "ERR_NOT_FOUND") return undefined;
+        throw e;
+      });
+      if (!current || current.version !== opts.ifMatch) {
+        throw new PreconditionFailed(`${JSON.stringify(key)} is not at version ${opts.ifMatch}`, { key, op: "delete" });
+      }
+    }
     await this.call("delete", key, async () => {
       const headers: Record<string, string> = {};
       if (opts.ifMatch !== undefined) headers["If-Match"] = opts.ifMatch;
@@ -193,6 +216,6 @@ function infoFromHeaders(key: string, res: IncomingMessage): ObjectInfo {
     size: Number(h["content-length"] ?? 0),
     version: unquote(typeof h.etag === "string" ? h.etag : undefined),
     lastModified: lm ? new Date(lm) : undefined,
-    writerToken: typeof h[`x-amz-meta-${WRITER_META}`] === "string" ? (h[`x-amz-meta-${WRITER_META}`] as string) : undefined,
+    writerToken: typeof h[`x-amz-meta-${WRITER_TOKEN_META}`] === "string" ? (h[`x-amz-meta-${WRITER_TOKEN_META}`] as string) : undefined,
   };
 }

@@ -9,12 +9,11 @@ import type {
   DeleteOptions, GetResult, LanceLocation, ListPage, ListPageOptions, ObjectInfo, PutBody, PutOptions, PutResult,
   StreamResult,
 } from "./contract.ts";
-import { MAX_PAGE } from "./contract.ts";
+import { MAX_PAGE, WRITER_TOKEN_META } from "./contract.ts";
+import { PreconditionFailed, StorageError } from "./errors.ts";
 import { mapS3Failure } from "./s3-errors.ts";
 import { joinKey, validateKey, validatePrefix } from "./keys.ts";
 
-/** User-metadata name of the writer token (`x-amz-meta-og-writer`). */
-export const WRITER_META = "og-writer";
 
 export interface S3StoreOptions {
   bucket: string;
@@ -43,7 +42,8 @@ export interface S3StoreOptions {
 export class S3Store extends StoreBase {
   readonly kind: "s3" | "minio" = "s3";
   readonly description: string;
-  readonly capabilities = { writerToken: true, conditionalDelete: true };
+  /** Conditional DELETE is not atomic everywhere (RGW ignores If-Match on DELETE); see `delete`. */
+  readonly capabilities = { writerToken: true, conditionalDelete: false };
   readonly client: S3Client;
   private readonly timeoutMs: number;
 
@@ -54,6 +54,11 @@ export class S3Store extends StoreBase {
       maxAttempts: 1,
       forcePathStyle: opts.forcePathStyle ?? opts.endpoint !== undefined,
       requestHandler: { connectionTimeout: 5_000 },
+      // Flexible checksums (aws-chunked trailers) are not understood by every
+      // S3-compatible store (RGW answers 411 to streamed bodies): send them only when
+      // an operation requires them.
+      requestChecksumCalculation: "WHEN_REQUIRED",
+      responseChecksumValidation: "WHEN_REQUIRED",
     };
     if (opts.endpoint) cfg.endpoint = opts.endpoint;
     if (opts.credentials) cfg.credentials = opts.credentials;
@@ -95,7 +100,7 @@ export class S3Store extends StoreBase {
         const body = await streamToBuffer(out.Body as Readable);
         return {
           key, body, size: body.length, version: unquote(out.ETag), lastModified: out.LastModified,
-          writerToken: out.Metadata?.[WRITER_META],
+          writerToken: out.Metadata?.[WRITER_TOKEN_META],
         };
       } catch (e) {
         if (statusOf(e) === 304) return undefined;
@@ -110,7 +115,7 @@ export class S3Store extends StoreBase {
     const out = await this.send("get", key, (abortSignal) =>
       this.client.send(new GetObjectCommand({ Bucket: this.opts.bucket, Key: this.k(key) }), { abortSignal }));
     return {
-      info: { key, size: out.ContentLength ?? 0, version: unquote(out.ETag), lastModified: out.LastModified, writerToken: out.Metadata?.[WRITER_META] },
+      info: { key, size: out.ContentLength ?? 0, version: unquote(out.ETag), lastModified: out.LastModified, writerToken: out.Metadata?.[WRITER_TOKEN_META] },
       body: out.Body as Readable,
     };
   }
@@ -119,7 +124,7 @@ export class S3Store extends StoreBase {
     validateKey(key, "head");
     return this.send("head", key, async (abortSignal) => {
       const out = await this.client.send(new HeadObjectCommand({ Bucket: this.opts.bucket, Key: this.k(key) }), { abortSignal });
-      return { key, size: out.ContentLength ?? 0, version: unquote(out.ETag), lastModified: out.LastModified, writerToken: out.Metadata?.[WRITER_META] };
+      return { key, size: out.ContentLength ?? 0, version: unquote(out.ETag), lastModified: out.LastModified, writerToken: out.Metadata?.[WRITER_TOKEN_META] };
     });
   }
 
@@ -160,7 +165,7 @@ export class S3Store extends StoreBase {
           ContentType: opts.contentType,
           IfNoneMatch: opts.ifNoneMatch,
           IfMatch: opts.ifMatch,
-          Metadata: opts.writerToken ? { [WRITER_META]: opts.writerToken } : undefined,
+          Metadata: opts.writerToken ? { [WRITER_TOKEN_META]: opts.writerToken } : undefined,
         }),
         { abortSignal },
       );
@@ -168,8 +173,23 @@ export class S3Store extends StoreBase {
     }, conditionalWrite);
   }
 
+  /**
+   * A conditional delete sends If-Match (atomic on AWS S3, which honours it) and checks
+   * the version with a HEAD first, because Ceph RGW ignores If-Match on DELETE; on RGW
+   * it is therefore check-then-delete, not atomic. The graph store never relies on
+   * conditional deletes.
+   */
   async delete(key: string, opts: DeleteOptions = {}): Promise<void> {
     validateKey(key, "delete");
+    if (opts.ifMatch !== undefined) {
+      const current = await this.head(key).catch((e) => {
+        if (e instanceof StorageError && e.code === "ERR_NOT_FOUND") return undefined;
+        throw e;
+      });
+      if (!current || current.version !== opts.ifMatch) {
+        throw new PreconditionFailed(`${JSON.stringify(key)} is not at version ${opts.ifMatch}`, { key, op: "delete" });
+      }
+    }
     await this.send("delete", key, (abortSignal) =>
       this.client.send(new DeleteObjectCommand({ Bucket: this.opts.bucket, Key: this.k(key), IfMatch: opts.ifMatch }), { abortSignal }),
     opts.ifMatch !== undefined);

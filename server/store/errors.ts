@@ -1,0 +1,59 @@
+/**
+ * Typed errors of the graph store. Codes are stable; the server maps them to HTTP
+ * status in one table. Structured details (`table`, `expected`, `actual`) travel with
+ * the error so the HTTP layer can fill OmniGraph's conflict bodies.
+ */
+export type StoreErrorCode =
+  | "ERR_MANIFEST_CONFLICT"
+  | "ERR_READ_SET_CONFLICT"
+  | "ERR_GRAPH_COMMIT_PRECONDITION"
+  | "ERR_READ_ONLY"
+  | "ERR_GRAPH_NOT_FOUND"
+  | "ERR_BRANCH_NOT_FOUND"
+  | "ERR_BRANCH_EXISTS"
+  | "ERR_BRANCH_INVALID"
+  | "ERR_BRANCH_HAS_DEPENDENTS"
+  | "ERR_COMMIT_NOT_FOUND"
+  | "ERR_MANIFEST_CORRUPT"
+  | "ERR_SNAPSHOT_EXPIRED"
+  | "ERR_FAILPOINT"
+  | "ERR_LANCE";
+
+export class StoreError extends Error {
+  readonly code: StoreErrorCode;
+  readonly detail: Record<string, unknown>;
+  constructor(code: StoreErrorCode, message: string, detail: Record<string, unknown> = {}, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = "StoreError";
+    this.code = code;
+    this.detail = detail;
+  }
+}
+
+/** A concurrent commit changed a table this transaction wrote: `published_dataset_version_conflict`. */
+export class ManifestConflict extends StoreError {
+  static readonly code = "ERR_MANIFEST_CONFLICT";
+  constructor(readonly table: string, readonly expected: number | null, readonly actual: number | null, message?: string) {
+    super("ERR_MANIFEST_CONFLICT", message ?? `table ${table} moved from version ${expected} to ${actual} while this commit was in flight; retry on the new head`, { table, expected, actual });
+  }
+}
+
+/** A concurrent commit changed something this transaction read (a table, the schema, the branch). */
+export class ReadSetConflict extends StoreError {
+  static readonly code = "ERR_READ_SET_CONFLICT";
+  constructor(readonly member: string, readonly expected: string | number | null, readonly actual: string | number | null) {
+    super("ERR_READ_SET_CONFLICT", `${member} changed (${expected} → ${actual}) while this commit was in flight; retry on the new head`, { member, expected, actual });
+  }
+}
+
+/** `Omnigraph-If-Graph-Commit` did not match the branch head. */
+export class GraphCommitPreconditionFailed extends StoreError {
+  static readonly code = "ERR_GRAPH_COMMIT_PRECONDITION";
+  constructor(readonly expected: string, readonly actual: string | null) {
+    super("ERR_GRAPH_COMMIT_PRECONDITION", `the branch head is ${actual ?? "absent"}, not the expected commit ${expected}`, { expected, actual });
+  }
+}
+
+export function isStoreError(e: unknown, code?: StoreErrorCode): e is StoreError {
+  return e instanceof StoreError && (code === undefined || e.code === code);
+}

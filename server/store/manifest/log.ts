@@ -1,0 +1,174 @@
+import { isStorageError } from "../../../drivers/errors.ts";
+import { StoreError } from "../errors.ts";
+import type { GraphLocation } from "../layout.ts";
+import { decodeEntry, encodeEntry, type BranchRecord, type BranchState, type ManifestEntry } from "./entry.ts";
+
+/** Immutable entries are cached forever (bounded); this many per graph handle. */
+const ENTRY_CACHE_MAX = 4096;
+
+export interface BranchView {
+  record: BranchRecord;
+  state: BranchState;
+  /** The entry that holds the state (may be older than the head). */
+  entry: ManifestEntry;
+}
+
+/**
+ * The `__manifest` log: numbered, immutable entries created with create-only writes.
+ * Entry n+1 is the linearisation point of a commit; two writers racing for it cannot
+ * both win. See docs/design/manifest.md for the format and request costs.
+ *
+ * Head discovery never LISTs:
+ * - warm (we know a recent head h): GET hint (conditional) ‖ GET entry h+1 — one round
+ *   trip; a missing h+1 proves h is still the head, because entries are dense (a writer
+ *   only creates n+1 after reading n);
+ * - behind or cold: start from the hint (a copy of a recent entry), then gallop
+ *   (h+1, h+2, h+4, …) and binary-search the first missing sequence: O(log gap) GETs.
+ */
+export class ManifestLog {
+  private readonly cache = new Map<number, ManifestEntry>();
+  private hint: { version: string; entry: ManifestEntry } | undefined;
+  /** Highest sequence known to exist. */
+  private known: ManifestEntry | undefined;
+
+  constructor(readonly loc: GraphLocation) {}
+
+  private remember(e: ManifestEntry): ManifestEntry {
+    if (this.cache.size >= ENTRY_CACHE_MAX) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(e.seq, e);
+    if (!this.known || e.seq > this.known.seq) this.known = e;
+    return e;
+  }
+
+  /** Reads entry `seq`, or undefined if it does not exist (yet). */
+  async tryRead(seq: number): Promise<ManifestEntry | undefined> {
+    const hit = this.cache.get(seq);
+    if (hit) return hit;
+    const key = this.loc.logKey(seq);
+    try {
+      const got = await this.loc.store.get(key);
+      const entry = decodeEntry(got.body, key);
+      if (entry.seq !== seq) throw new StoreError("ERR_MANIFEST_CORRUPT", `manifest object ${key} claims sequence ${entry.seq}`, { key });
+      return this.remember(entry);
+    } catch (e) {
+      if (isStorageError(e, "ERR_NOT_FOUND")) return undefined;
+      throw e;
+    }
+  }
+
+  async read(seq: number): Promise<ManifestEntry> {
+    const e = await this.tryRead(seq);
+    if (!e) throw new StoreError("ERR_MANIFEST_CORRUPT", `manifest entry ${seq} is missing`, { seq });
+    return e;
+  }
+
+  /** The last entry this handle has seen, without any request. */
+  get lastKnown(): ManifestEntry | undefined {
+    return this.known;
+  }
+
+  /**
+   * The current head entry, consistent with every commit acknowledged before the call
+   * started; undefined for a graph with no entries.
+   */
+  async head(): Promise<ManifestEntry | undefined> {
+    const known = this.known;
+    if (known) {
+      const [, next] = await Promise.all([this.refreshHint(), this.tryRead(known.seq + 1)]);
+      if (!next) return known;
+      const from = this.hint && this.hint.entry.seq > next.seq ? this.hint.entry : next;
+      return this.gallop(from);
+    }
+    await this.refreshHint();
+    if (this.hint) return this.gallop(this.hint.entry);
+    const first = await this.tryRead(1);
+    return first ? this.gallop(first) : undefined;
+  }
+
+  /** From an entry known to exist, finds the last existing one. */
+  private async gallop(from: ManifestEntry): Promise<ManifestEntry> {
+    let lo = from; // exists
+    let step = 1;
+    let hi: number; // first sequence known missing
+    for (;;) {
+      const probe = await this.tryRead(lo.seq + step);
+      if (!probe) {
+        hi = lo.seq + step;
+        break;
+      }
+      lo = probe;
+      step *= 2;
+    }
+    while (hi - lo.seq > 1) {
+      const mid: number = lo.seq + Math.floor((hi - lo.seq) / 2);
+      const probe = await this.tryRead(mid);
+      if (probe) lo = probe;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** GETs the hint (conditionally, when we hold a copy). Never throws on a missing hint. */
+  private async refreshHint(): Promise<void> {
+    try {
+      const got = this.hint
+        ? await this.loc.store.get(this.loc.hintKey, { ifNoneMatch: this.hint.version })
+        : await this.loc.store.get(this.loc.hintKey);
+      if (!got) return;
+      const entry = decodeEntry(got.body, this.loc.hintKey);
+      this.hint = { version: got.version, entry };
+      this.remember(entry);
+    } catch (e) {
+      if (isStorageError(e, "ERR_NOT_FOUND")) return;
+      // A corrupt hint is not fatal: it is only an optimisation. Fall back to probing.
+      if (e instanceof StoreError && e.code === "ERR_MANIFEST_CORRUPT") return;
+      throw e;
+    }
+  }
+
+  /**
+   * Publishes `entry` at its sequence with a create-only write. Throws the storage
+   * layer's ERR_PRECONDITION_FAILED when another writer took that sequence.
+   */
+  async append(entry: ManifestEntry): Promise<void> {
+    await this.loc.store.put(this.loc.logKey(entry.seq), encodeEntry(entry), {
+      ifNoneMatch: "*",
+      writerToken: entry.writer,
+      contentType: "application/json",
+    });
+    this.remember(entry);
+  }
+
+  /**
+   * Moves the hint forward to `entry` (best effort; never backwards). Compare-and-swap
+   * on the hint's version, so a slow writer cannot replace a newer hint with an older one.
+   */
+  async advanceHint(entry: ManifestEntry): Promise<void> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (this.hint && this.hint.entry.seq >= entry.seq) return;
+      try {
+        const { version } = await this.loc.store.put(
+          this.loc.hintKey,
+          encodeEntry(entry),
+          this.hint ? { ifMatch: this.hint.version, contentType: "application/json" } : { ifNoneMatch: "*", contentType: "application/json" },
+        );
+        this.hint = { version, entry };
+        return;
+      } catch (e) {
+        if (!isStorageError(e, "ERR_PRECONDITION_FAILED")) throw e;
+        // Someone else moved it (or our copy was stale): look again.
+        this.hint = undefined;
+        await this.refreshHint();
+      }
+    }
+  }
+
+  /** The state of `branch` as of `head`. */
+  async branch(head: ManifestEntry, branch: string): Promise<BranchView | undefined> {
+    const record = head.branches[branch];
+    if (!record) return undefined;
+    const entry = record.seq === head.seq ? head : await this.read(record.seq);
+    if (!entry.state) throw new StoreError("ERR_MANIFEST_CORRUPT", `entry ${entry.seq} holds no state for branch ${branch}`, { seq: entry.seq, branch });
+    return { record, state: entry.state, entry };
+  }
+}

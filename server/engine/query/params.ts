@@ -31,7 +31,8 @@ const RANGES: Partial<Record<ScalarBase, [bigint, bigint]>> = {
   U64: [0n, 2n ** 64n - 1n],
 };
 
-class ParamProblem extends Error {}
+/** A JSON value that does not fit its declared type; the message says why. */
+export class ParamProblem extends Error {}
 
 function describe(json: unknown): string {
   if (json === null) return "null";
@@ -86,7 +87,14 @@ function scalar(json: unknown, base: ScalarBase): Value {
 }
 
 function convert(json: unknown, decl: ParamDecl): Value {
-  const t = decl.type;
+  return convertJson(json, decl.type);
+}
+
+/**
+ * Converts one JSON value to the runtime value of `t` (the rules in the table above).
+ * Shared by parameter binding and the NDJSON loader. Throws {@link ParamProblem}.
+ */
+export function convertJson(json: unknown, t: ParamDecl["type"]): Value {
   switch (t.kind) {
     case "scalar":
       return scalar(json, t.base);

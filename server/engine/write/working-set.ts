@@ -1,0 +1,99 @@
+import type { Catalog, EdgeType, NodeType } from "../schema/catalog.ts";
+import { keyOf, type EntityRow, type GraphType } from "../storage/columns.ts";
+import type { SnapshotReader } from "../storage/reader.ts";
+
+interface TypeChanges {
+  type: GraphType;
+  /** Final rows to write (inserted or replaced), by id. */
+  upserts: Map<string, EntityRow>;
+  /** Ids inserted with strict semantics: must not exist in the snapshot. */
+  strict: Set<string>;
+  /** Ids to delete (not in `upserts`). */
+  deletes: Set<string>;
+}
+
+/**
+ * Pending changes of one write (a mutation query, a load batch, a merge) layered over
+ * a snapshot. Reads through the working set see the snapshot with the pending
+ * changes applied, so later statements observe earlier ones. Nothing touches storage
+ * until the plan is committed as one manifest entry.
+ */
+export class WorkingSet {
+  private readonly byType = new Map<string, TypeChanges>();
+  /** Tables whose content a validation read (the commit's read set). */
+  readonly reads = new Set<string>();
+
+  constructor(readonly catalog: Catalog, readonly reader: SnapshotReader) {}
+
+  private changesOf(t: GraphType): TypeChanges {
+    const k = keyOf(t);
+    let c = this.byType.get(k);
+    if (!c) {
+      c = { type: t, upserts: new Map(), strict: new Set(), deletes: new Set() };
+      this.byType.set(k, c);
+    }
+    return c;
+  }
+
+  upsert(t: GraphType, row: EntityRow, strict = false): void {
+    const c = this.changesOf(t);
+    c.deletes.delete(row.id);
+    c.upserts.set(row.id, row);
+    if (strict) c.strict.add(row.id);
+  }
+
+  delete(t: GraphType, id: string): void {
+    const c = this.changesOf(t);
+    c.upserts.delete(id);
+    c.strict.delete(id);
+    c.deletes.add(id);
+  }
+
+  pending(t: GraphType): TypeChanges | undefined {
+    return this.byType.get(keyOf(t));
+  }
+
+  /** Every type with changes. */
+  changed(): TypeChanges[] {
+    return [...this.byType.values()].filter((c) => c.upserts.size > 0 || c.deletes.size > 0);
+  }
+
+  /** Rows of `ids` as the write would leave them (absent = does not exist). */
+  async getMany(t: GraphType, ids: Iterable<string>): Promise<Map<string, EntityRow>> {
+    const out = new Map<string, EntityRow>();
+    const c = this.pending(t);
+    const fromStore: string[] = [];
+    for (const id of new Set(ids)) {
+      if (c?.upserts.has(id)) out.set(id, c.upserts.get(id)!);
+      else if (!c?.deletes.has(id)) fromStore.push(id);
+    }
+    if (fromStore.length) {
+      this.reads.add(keyOf(t));
+      for (const r of await this.reader.where(t, "id", fromStore, undefined, "all")) out.set(r.id, r);
+    }
+    return out;
+  }
+
+  /**
+   * Rows matching a LanceDB filter and a row predicate, as the write would leave them:
+   * snapshot rows (minus pending deletes and replaced rows) plus pending upserts.
+   */
+  async rowsWhere(t: GraphType, sql: string | undefined, holds: (r: EntityRow) => boolean, col?: { name: "src" | "dst" | "id"; values: Iterable<string> }): Promise<EntityRow[]> {
+    this.reads.add(keyOf(t));
+    const c = this.pending(t);
+    const stored = col ? await this.reader.where(t, col.name, col.values, sql, "all") : await this.reader.scan(t, sql, "all");
+    const out = stored.filter((r) => !c?.upserts.has(r.id) && !c?.deletes.has(r.id) && holds(r));
+    if (c) {
+      const wanted = col ? new Set(col.values) : undefined;
+      for (const r of c.upserts.values()) {
+        const v = col ? (col.name === "id" ? r.id : r[col.name]) : undefined;
+        if ((!wanted || (v !== undefined && wanted.has(v))) && holds(r)) out.push(r);
+      }
+    }
+    return out;
+  }
+
+  edgeTypesTouching(node: NodeType): EdgeType[] {
+    return this.catalog.edges.filter((e) => e.from === node.name || e.to === node.name);
+  }
+}

@@ -4,6 +4,7 @@ import type { TableOp } from "../store/tables.ts";
 import { StoreError } from "../store/errors.ts";
 import { EngineError } from "./errors.ts";
 import { exportNdjson } from "./load/export.ts";
+import { mergeBranches, type BranchMergeOutput } from "./merge.ts";
 import { readLoad, type LoadLimits, type LoadMode } from "./load/load.ts";
 import { lenientValues, strictLines } from "./load/ndjson.ts";
 import { compileQuery } from "./query/typecheck.ts";
@@ -181,6 +182,11 @@ export class GraphEngine {
       uri: this.graph.loc.description(), branch, ...(req.from !== undefined ? { base_branch: req.from } : {}), branch_created: branchCreated, mode,
       nodes: summary.nodes, edges: summary.edges, total_entities: summary.total, actor_id: req.actor, commit: result.entry?.commitId ?? null,
     };
+  }
+
+  /** Merges `source` into `target` (default `main`): see {@link mergeBranches}. */
+  merge(req: { source: string; target?: string; actor: string | null; deleteBranch?: boolean }): Promise<BranchMergeOutput> {
+    return mergeBranches(this, req);
   }
 
   /** NDJSON export of a snapshot, streamed: node types, then edge types, rows by id. */

@@ -19,7 +19,8 @@ export type EngineErrorCode =
   | "ERR_INTEGRITY"
   | "ERR_NDJSON"
   | "ERR_RESOURCE_LIMIT"
-  | "ERR_UNKNOWN_TYPE";
+  | "ERR_UNKNOWN_TYPE"
+  | "ERR_MERGE_CONFLICT";
 
 /** 1-based line and column in the source text. */
 export interface SourceLocation {

@@ -115,21 +115,17 @@ export async function createBranch(graph: Graph, name: string, opts: { from?: st
   return entry;
 }
 
-/** Live branches that still need `name`: forked from it, or reading tables it owns. */
-export async function dependentsOf(graph: Graph, head: ManifestEntry, name: string): Promise<string[]> {
-  const rec = head.branches[name];
-  if (!rec) return [];
-  const out: string[] = [];
-  for (const [other, r] of Object.entries(head.branches)) {
-    if (other === name) continue;
-    if (r.from?.branch === name) {
-      out.push(other);
-      continue;
-    }
-    const view = await graph.log.branch(head, other);
-    if (view && Object.values(view.state.tables).some((t) => t.owner === rec.id)) out.push(other);
-  }
-  return out.sort();
+/**
+ * Live branches that still depend on `name`: branches forked from it (descendants).
+ * Sharing Lance data is not a dependency: a branch that adopted or inherited tables
+ * written by `name` keeps reading them, because storage cleanup is driven by what live
+ * branch states reference, not by who wrote it.
+ */
+export async function dependentsOf(head: ManifestEntry, name: string): Promise<string[]> {
+  return Object.entries(head.branches)
+    .filter(([other, r]) => other !== name && r.from?.branch === name)
+    .map(([other]) => other)
+    .sort();
 }
 
 /**
@@ -143,7 +139,7 @@ export async function deleteBranch(graph: Graph, name: string, opts: { actor: st
   const entry = await publishBranchEntry(graph, async (head) => {
     const rec = head.branches[name];
     if (!rec) throw new StoreError("ERR_BRANCH_NOT_FOUND", `branch '${name}' not found`, { branch: name });
-    const dependents = await dependentsOf(graph, head, name);
+    const dependents = await dependentsOf(head, name);
     if (dependents.length > 0) {
       throw new StoreError("ERR_BRANCH_HAS_DEPENDENTS", `branch '${name}' cannot be deleted: ${dependents.join(", ")} still depend on it`, { branch: name, dependents });
     }

@@ -20,8 +20,12 @@ export interface CommitRequest {
   actor: string | null;
   /** The snapshot the caller read and validated against; the commit's base. */
   base: Snapshot;
-  /** Lance ops per table key, or "drop" to remove the table from the branch. */
-  writes: Record<string, TableOp[] | "drop">;
+  /**
+   * Per table key: Lance ops to run, "drop" to remove the table from the branch, or
+   * `{adopt}` to point the branch at an existing table state (a fast-forward merge
+   * takes the source's tables this way, without copying or writing anything).
+   */
+  writes: Record<string, TableWrite>;
   /**
    * Tables whose content the caller's validation depended on. A concurrent change to
    * any of them is a `read_set_conflict`. Undefined = every table of the branch (the
@@ -38,6 +42,8 @@ export interface CommitRequest {
   /** Publish even with no writes (merges, audits). */
   force?: boolean;
 }
+
+export type TableWrite = TableOp[] | "drop" | { adopt: TableState };
 
 export interface CommitResult {
   /** False when the request changed nothing (no entry published). */
@@ -98,15 +104,24 @@ export async function commit(graph: Graph, req: CommitRequest): Promise<CommitRe
 
   const op: CommitPhaseOp = req.kind === "schema" ? "schema" : req.kind === "merge" ? "merge" : "commit";
   const writer = newWriterToken();
-  const lanceWrites = writeKeys.filter((k) => req.writes[k] !== "drop");
+  const lanceWrites = writeKeys.filter((k) => Array.isArray(req.writes[k]));
+  const adopted: Record<string, TableState> = {};
+  for (const k of writeKeys) {
+    const w = req.writes[k];
+    if (w !== "drop" && !Array.isArray(w)) adopted[k] = (w as { adopt: TableState }).adopt;
+  }
   let sidecar: Sidecar | undefined;
   let sidecarVersion: string | undefined;
   if (lanceWrites.length > 0) {
     sidecar = {
       format: 1, txId: ulid(), writer, branch: req.branch, branchId: req.base.record.id, baseSeq: req.base.record.seq,
       actor: req.actor, kind: req.kind, ...newSidecarMeta(), status: "staged",
-      tables: Object.fromEntries(lanceWrites.map((k) => [k, { base: req.base.state.tables[k] ?? null, result: null }])),
-      dropped: writeKeys.filter((k) => req.writes[k] === "drop"), schema: req.schema ?? null, note: req.note,
+      tables: Object.fromEntries([
+        ...lanceWrites.map((k) => [k, { base: req.base.state.tables[k] ?? null, result: null }] as const),
+        ...Object.entries(adopted).map(([k, st]) => [k, { base: req.base.state.tables[k] ?? null, result: st }] as const),
+      ]),
+      dropped: writeKeys.filter((k) => req.writes[k] === "drop"), schema: req.schema ?? null,
+      mergedParent: req.mergedParent ?? null, note: req.note,
     };
     failpoint(`${op}.before_sidecar`);
     sidecarVersion = await writeSidecar(graph.loc, sidecar);
@@ -116,13 +131,13 @@ export async function commit(graph: Graph, req: CommitRequest): Promise<CommitRe
   let published: ManifestEntry | undefined;
   let definitelyUnpublished = true;
   try {
-    const results: Record<string, TableState> = {};
+    const results: Record<string, TableState> = { ...adopted };
     for (const k of lanceWrites) {
       results[k] = await graph.tables.apply(k, req.base.state.tables[k], req.base.record.id, req.writes[k] as TableOp[]);
     }
     failpoint(`${op}.after_table_writes`);
     if (sidecar && sidecarVersion) {
-      sidecar = { ...sidecar, status: "written", tables: Object.fromEntries(lanceWrites.map((k) => [k, { base: sidecar!.tables[k]!.base, result: results[k]! }])) };
+      sidecar = { ...sidecar, status: "written", tables: Object.fromEntries(Object.keys(sidecar.tables).map((k) => [k, { base: sidecar!.tables[k]!.base, result: results[k]! }])) };
       sidecarVersion = await writeSidecar(graph.loc, sidecar, sidecarVersion);
     }
     failpoint(`${op}.after_sidecar_written`);

@@ -16,6 +16,11 @@ import { joinKey } from "../../drivers/keys.ts";
 export class GraphLocation {
   constructor(readonly store: ObjectStore, readonly prefix: string, readonly graphId: string, readonly tenant: string | undefined) {}
 
+  /** The graph's address for outputs and logs (no secrets; store URL parameters dropped). */
+  description(): string {
+    return `${this.store.description.replace(/\?.*$/, "").replace(/\/+$/, "")}/${this.prefix}`;
+  }
+
   key(rel: string): string {
     return joinKey(this.prefix, rel);
   }

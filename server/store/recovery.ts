@@ -115,7 +115,7 @@ async function rollForward(graph: Graph, s: Sidecar): Promise<boolean> {
   try {
     await publish(graph, {
       branch: s.branch, kind: s.kind as ManifestEntry["kind"], actor: s.actor, base, writes,
-      ...(s.schema !== null ? { schema: s.schema } : {}), note: { ...(s.note ?? {}), recoveredBy: RECOVERY_ACTOR },
+      ...(s.schema !== null ? { schema: s.schema } : {}), ...(s.mergedParent != null ? { mergedParent: s.mergedParent } : {}), note: { ...(s.note ?? {}), recoveredBy: RECOVERY_ACTOR },
     }, results, s.writer);
     return true;
   } catch (e) {

@@ -32,6 +32,8 @@ export const SidecarSchema = z.object({
   /** Tables removed from the branch state. */
   dropped: z.array(z.string()),
   schema: z.string().nullable(),
+  /** For merges: manifest sequence of the merged source head (the entry's second parent). */
+  mergedParent: z.number().int().positive().nullable().optional(),
   note: z.record(z.string(), z.unknown()).optional(),
 });
 export type Sidecar = z.infer<typeof SidecarSchema>;

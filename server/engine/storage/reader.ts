@@ -76,7 +76,7 @@ export class SnapshotReader {
     if (!this.has(t)) return [];
     this.stats.scans++;
     const table = await this.snapshot.table(keyOf(t));
-    let vq = table.vectorSearch(Array.from(q)).column(vectorColumn).distanceType("l2").select(this.columns(t, props)).limit(k);
+    let vq = table.vectorSearch(Array.from(q)).column(vectorColumn).distanceType("l2").select([...this.columns(t, props), "_distance"]).limit(k);
     if (where) vq = vq.where(where);
     const raw = await vq.toArray();
     this.stats.rows += raw.length;

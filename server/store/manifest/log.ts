@@ -19,11 +19,13 @@ export interface BranchView {
  * both win. See docs/design/manifest.md for the format and request costs.
  *
  * Head discovery never LISTs:
- * - warm (we know a recent head h): GET hint (conditional) ‖ GET entry h+1 — one round
- *   trip; a missing h+1 proves h is still the head, because entries are dense (a writer
- *   only creates n+1 after reading n);
- * - behind or cold: start from the hint (a copy of a recent entry), then gallop
- *   (h+1, h+2, h+4, …) and binary-search the first missing sequence: O(log gap) GETs.
+ * - warm (we know a recent head h): GET entry h+1 ‖ GET entry h+2 — one round trip, two
+ *   requests, when h or h+1 is the head. Entries are dense (a writer only creates n+1
+ *   after reading n), so a missing h+1 proves h is still the head, and a missing h+2
+ *   proves h+1 is: any later entry acknowledged before the check began implies h+2 exists.
+ * - two or more behind (h+2 exists) or cold: start from the hint (a copy of a recent
+ *   entry), then gallop (h+1, h+2, h+4, …) and binary-search the first missing
+ *   sequence: O(log gap) GETs.
  */
 export class ManifestLog {
   private readonly cache = new Map<number, ManifestEntry>();
@@ -74,9 +76,12 @@ export class ManifestLog {
   async head(): Promise<ManifestEntry | undefined> {
     const known = this.known;
     if (known) {
-      const [, next] = await Promise.all([this.refreshHint(), this.tryRead(known.seq + 1)]);
-      if (!next) return known;
-      const from = this.hint && this.hint.entry.seq > next.seq ? this.hint.entry : next;
+      // Probing h+1 and h+2 (rather than the hint and h+1) keeps "one commit since" — a
+      // reader behind a writer — at one round trip: the hint alone never proves a head.
+      const [next, after] = await Promise.all([this.tryRead(known.seq + 1), this.tryRead(known.seq + 2)]);
+      if (!after) return next ?? known;
+      await this.refreshHint();
+      const from = this.hint && this.hint.entry.seq > after.seq ? this.hint.entry : after;
       return this.gallop(from);
     }
     await this.refreshHint();
@@ -144,6 +149,10 @@ export class ManifestLog {
    * on the hint's version, so a slow writer cannot replace a newer hint with an older one.
    */
   async advanceHint(entry: ManifestEntry): Promise<void> {
+    // Our copy is older than the entry before this one: another writer published in
+    // between and has most likely moved the hint (warm head checks do not re-read it).
+    // One GET now instead of a compare-and-swap bound to fail.
+    if (this.hint && this.hint.entry.seq < entry.seq - 1) await this.refreshHint();
     for (let attempt = 0; attempt < 3; attempt++) {
       if (this.hint && this.hint.entry.seq >= entry.seq) return;
       try {

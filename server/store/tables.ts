@@ -37,9 +37,19 @@ export function newDatasetPath(tableKey: string): string {
   return `data/${tableKey.replace(":", "_")}-${randomBytes(4).toString("hex")}.lance`;
 }
 
-/** Lance branch names allow only [A-Za-z0-9._-]; one fresh name per fork. */
-export function newLanceBranchName(graphBranchId: string): string {
-  return `g-${graphBranchId}-${randomBytes(3).toString("hex")}`;
+/**
+ * Lance branch names allow only [A-Za-z0-9._-]; one fresh name per fork, carrying its
+ * creation time so garbage collection never removes a fork an in-flight transaction
+ * is still writing (it only deletes unreferenced forks older than the retention).
+ */
+export function newLanceBranchName(graphBranchId: string, nowMs = Date.now()): string {
+  return `g-${graphBranchId}-${nowMs.toString(36)}-${randomBytes(3).toString("hex")}`;
+}
+
+/** Creation time (ms) encoded in a Lance branch name made by {@link newLanceBranchName}. */
+export function lanceBranchCreatedMs(name: string): number | undefined {
+  const m = /^g-[^-]+-([0-9a-z]+)-[0-9a-f]{6}$/.exec(name);
+  return m ? parseInt(m[1]!, 36) : undefined;
 }
 
 /**
@@ -82,7 +92,11 @@ export class LanceTables {
     try {
       return await h;
     } catch (e) {
-      throw lanceError(`open ${state.path}@${state.lanceBranch ?? "main"}:${state.version}`, e);
+      const what = `open ${state.path}@${state.lanceBranch ?? "main"}:${state.version}`;
+      if (/was not found|Not found/.test((e as Error)?.message ?? "")) {
+        throw new StoreError("ERR_SNAPSHOT_EXPIRED", `${what}: that version has been cleaned up (older than the retention and not pinned)`, { path: state.path, version: state.version }, e);
+      }
+      throw lanceError(what, e);
     }
   }
 

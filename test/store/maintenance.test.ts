@@ -1,0 +1,85 @@
+import test from "ava";
+import { Graph } from "../../server/store/graph.ts";
+import { buildIndex, cleanupVersions, collectGarbage, compactTable, pinSnapshot } from "../../server/store/maintenance.ts";
+import { add, commitWithRetry, contentOf, create, idsAt, newGraphId, storeTargets } from "./support.ts";
+
+for (const target of storeTargets()) {
+  test(`${target.name}: compaction commits a compacted version with the same content, safely beside a writer`, async (t) => {
+    const g = await Graph.open(target.location(newGraphId()), { mode: "read-write", create: true });
+    await g.commit({ branch: "main", kind: "schema", actor: "t", base: await g.snapshot(), writes: { "node:T": [create] } });
+    for (let i = 0; i < 8; i++) await commitWithRetry(g, "main", () => ({ "node:T": [add([`r${i}`, i])] }));
+    const before = await contentOf(await g.snapshot());
+    const writer = await Graph.open(g.loc, { mode: "read-write", recover: false });
+    const acked: string[] = [];
+    const writing = (async () => {
+      for (let i = 0; i < 4; i++) {
+        await commitWithRetry(writer, "main", () => ({ "node:T": [add([`w${i}`, i])] }));
+        acked.push(`w${i}`);
+      }
+    })();
+    let compacted = false;
+    for (let attempt = 0; attempt < 20 && !compacted; attempt++) {
+      try {
+        compacted = (await compactTable(g, "main", "node:T")).committed;
+      } catch (e) {
+        const code = (e as { code?: string }).code;
+        if (code !== "ERR_MANIFEST_CONFLICT" && code !== "ERR_READ_SET_CONFLICT") throw e;
+      }
+    }
+    await writing;
+    t.true(compacted);
+    const after = await idsAt(await g.snapshot(), "node:T");
+    t.deepEqual(after, [...before["node:T"]!, ...acked].sort(), "no committed row lost or duplicated");
+    const h = await g.history("main", { limit: 40 });
+    t.true(h.some((c) => c.kind === "maintenance" && c.actor === "omnigraph:maintenance"));
+  });
+
+  test(`${target.name}: an index build is a maintenance commit; queries still answer`, async (t) => {
+    const g = await Graph.open(target.location(newGraphId()), { mode: "read-write", create: true });
+    await g.commit({ branch: "main", kind: "schema", actor: "t", base: await g.snapshot(), writes: { "node:T": [create, add(["a", 1], ["b", 2], ["c", 3])] } });
+    const r = await buildIndex(g, "main", "node:T", "n", "btree");
+    t.true(r.committed);
+    const table = await (await g.snapshot()).table("node:T");
+    t.true((await table.listIndices()).some((i) => i.columns.includes("n")));
+    t.deepEqual((await table.query().where("n >= 2").toArray()).map((x) => x.id).sort(), ["b", "c"]);
+  });
+
+  test(`${target.name}: version cleanup removes old versions but keeps every referenced one and pinned snapshots`, async (t) => {
+    const g = await Graph.open(target.location(newGraphId()), { mode: "read-write", create: true });
+    await g.commit({ branch: "main", kind: "schema", actor: "t", base: await g.snapshot(), writes: { "node:T": [create] } });
+    const ancient = await commitWithRetry(g, "main", () => ({ "node:T": [add(["a0", 0])] }));
+    await commitWithRetry(g, "main", () => ({ "node:T": [add(["a1", 1])] }));
+    await new Promise((r) => setTimeout(r, 1200));
+    const early = await commitWithRetry(g, "main", () => ({ "node:T": [add(["e1", 1])] }));
+    const pinned = await commitWithRetry(g, "main", () => ({ "node:T": [add(["p1", 1])] }));
+    const unpinned = await commitWithRetry(g, "main", () => ({ "node:T": [add(["u1", 1])] }));
+    for (let i = 0; i < 3; i++) await commitWithRetry(g, "main", () => ({ "node:T": [add([`m${i}`, i])] }));
+    await g.createBranch("old", { fromCommit: early, actor: "t" });
+    await pinSnapshot(g, pinned);
+    const report = await cleanupVersions(g, { retentionMs: 0, marginMs: 500 });
+    t.true(report.lines.reduce((a, l) => a + l.versionsRemoved, 0) >= 3, JSON.stringify(report));
+    // Everything from the oldest reference on stays readable.
+    t.deepEqual(await idsAt(await g.snapshot({ branch: "old" }), "node:T"), ["a0", "a1", "e1"]);
+    t.deepEqual(await idsAt(await g.snapshot({ commit: pinned }), "node:T"), ["a0", "a1", "e1", "p1"]);
+    t.deepEqual(await idsAt(await g.snapshot({ commit: unpinned }), "node:T"), ["a0", "a1", "e1", "p1", "u1"]);
+    t.is((await idsAt(await g.snapshot(), "node:T")).length, 8);
+    // A snapshot of a commit older than every reference has expired, with a typed error.
+    const err = await t.throwsAsync(async () => idsAt(await g.snapshot({ commit: ancient }), "node:T"));
+    t.is((err as { code?: string }).code, "ERR_SNAPSHOT_EXPIRED");
+  });
+
+  test(`${target.name}: garbage collection reclaims a deleted branch's fork and a dropped table`, async (t) => {
+    const g = await Graph.open(target.location(newGraphId()), { mode: "read-write", create: true });
+    await g.commit({ branch: "main", kind: "schema", actor: "t", base: await g.snapshot(), writes: { "node:T": [create, add(["a", 1])], "node:Gone": [create, add(["x", 1])] } });
+    await g.createBranch("dev", { actor: "t" });
+    await commitWithRetry(g, "dev", () => ({ "node:T": [add(["d", 2])] }));
+    const forkBranch = (await g.snapshot({ branch: "dev" })).tableState("node:T")!.lanceBranch!;
+    const gonePath = (await g.snapshot()).tableState("node:Gone")!.path;
+    await g.deleteBranch("dev", { actor: "t" });
+    await g.commit({ branch: "main", kind: "schema", actor: "t", base: await g.snapshot(), writes: { "node:Gone": "drop" } });
+    const report = await collectGarbage(g, { retentionMs: 0, now: Date.now() + 1000 });
+    t.true(report.lanceBranchesDeleted.some((b) => b.endsWith(`@${forkBranch}`)), JSON.stringify(report));
+    t.true(report.datasetsDeleted.includes(gonePath), JSON.stringify(report));
+    t.deepEqual(await idsAt(await g.snapshot(), "node:T"), ["a"]);
+  });
+}

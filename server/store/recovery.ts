@@ -113,10 +113,11 @@ async function rollForward(graph: Graph, s: Sidecar): Promise<boolean> {
   for (const k of s.dropped) writes[k] = "drop";
   failpoint("recovery.before_publish");
   try {
-    await publish(graph, {
+    const entry = await publish(graph, {
       branch: s.branch, kind: s.kind as ManifestEntry["kind"], actor: s.actor, base, writes,
       ...(s.schema !== null ? { schema: s.schema } : {}), ...(s.mergedParent != null ? { mergedParent: s.mergedParent } : {}), note: { ...(s.note ?? {}), recoveredBy: RECOVERY_ACTOR },
     }, results, s.writer);
+    await graph.log.advanceHint(entry).catch((e) => graph.warn("could not advance the manifest head hint", e));
     return true;
   } catch (e) {
     // The branch moved on in a way that conflicts: the transaction cannot be applied any
@@ -152,8 +153,10 @@ async function publishAudit(graph: Graph, branch: string, items: RecoveryReport[
   const view = await graph.log.branch(head, branch);
   if (!view) return undefined; // the branch is gone; nothing to annotate
   const base = new Snapshot(graph.tables, branch, view.record, view.entry, head.seq, false);
-  return publish(graph, {
+  const entry = await publish(graph, {
     branch, kind: "recovery", actor: RECOVERY_ACTOR, base, writes: {}, reads: [],
     note: { recovered: items.map((i) => ({ txId: i.txId, outcome: i.outcome, restoredTables: i.restoredTables })) },
   }, {}, newWriterToken());
+  await graph.log.advanceHint(entry).catch((e) => graph.warn("could not advance the manifest head hint", e));
+  return entry;
 }

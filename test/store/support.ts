@@ -1,4 +1,3 @@
-import * as lancedb from "@lancedb/lancedb";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -7,7 +6,6 @@ import type { ObjectStore } from "../../drivers/contract.ts";
 import { CountingStore } from "../../drivers/counting.ts";
 import { MemoryStore } from "../../drivers/memory.ts";
 import { openStore } from "../../drivers/open.ts";
-import { arrow } from "../../server/store/arrow.ts";
 import { Graph } from "../../server/store/graph.ts";
 import { GraphLocation } from "../../server/store/layout.ts";
 import type { Snapshot } from "../../server/store/snapshot.ts";
@@ -60,15 +58,7 @@ export function newGraphId(): string {
   return `g-${randomBytes(5).toString("hex")}`;
 }
 
-/** The tiny table shape the store tests use: `id` and one integer column. */
-export const ROW_SCHEMA = new arrow.Schema([new arrow.Field("id", new arrow.Utf8(), false), new arrow.Field("n", new arrow.Int32(), true)]);
-
-export function rows(...items: [string, number][]): ReturnType<typeof lancedb.makeArrowTable> {
-  return lancedb.makeArrowTable(items.map(([id, n]) => ({ id, n })), { schema: ROW_SCHEMA });
-}
-
-export const create: TableOp = { kind: "create", schema: ROW_SCHEMA };
-export const add = (...items: [string, number][]): TableOp => ({ kind: "add", data: rows(...items) });
+export { ROW_SCHEMA, add, create, rows } from "./rows.ts";
 
 /** Sorted ids of a table at a snapshot (empty when the table is absent). */
 export async function idsAt(snap: Snapshot, key: string): Promise<string[]> {

@@ -114,7 +114,7 @@ for (const target of storeTargets()) {
     const pinned = await e.query({ query: people, snapshot: first.commit! });
     t.deepEqual(pinned.rows.map((r) => r["p.name"]), ["a"]);
     t.deepEqual(pinned.target, { branch: null, snapshot: first.commit });
-    t.is(pinned.graph_commit_id, first.commit);
+    t.is(pinned.graph_commit_id, first.commit ?? "");
     t.is(await codeOf(e.query({ query: people, snapshot: first.commit!, branch: "main" })), "ERR_PARAM");
     t.is(await codeOf(e.query({ query: people, snapshot: "01ARZ3NDEKTSV4RRFFQ69G5FAV" })), "ERR_COMMIT_NOT_FOUND");
   });

@@ -149,6 +149,8 @@ export async function collectGarbage(graph: Graph, opts: { retentionMs?: number;
   // unchanged for longer than the retention.
   const db = await graph.tables.db();
   for (const name of await db.tableNames()) {
+    // Only datasets we created (`newDatasetPath`); LanceDB keeps its own bookkeeping beside them.
+    if (!/^(node|edge)_/.test(name)) continue;
     const path = `data/${name}.lance`;
     if (refPaths.has(path)) continue;
     const versions = await (await db.openTable(name)).listVersions();

@@ -91,6 +91,7 @@ for (const target of storeTargets()) {
       [`query q() { insert Person { name: "c", email: "not-an-email" } }`, "ERR_INTEGRITY"],
       [`query q($r: String) { update Person set { role: $r } where name = "a" }`, "ERR_INTEGRITY", { r: "superuser" }],
       [`query q() { insert Boss { from: "a", to: "a" } }`, "ERR_INTEGRITY"],
+      [`query q() { insert Note { id: "dup", text: "x" } insert Note { id: "dup", text: "y" } }`, "ERR_KEY_CONFLICT"],
       [`query q() { insert Person { name: "c" } insert Persn { name: "d" } }`, "ERR_TYPE"],
       [`query q( { }`, "ERR_PARSE"],
       [`query q($a: I32) { insert Person { name: "c", age: $a } }`, "ERR_PARAM", { a: "old" }],

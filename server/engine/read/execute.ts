@@ -163,7 +163,14 @@ export async function executeRead(q: TypedRead, _catalog: Catalog, snapshot: Sna
         }
         return g.sols.length ? evalExpr(p.expr, g.sols[0]!, ctx) : null;
       });
-      const json = q.projections.map((p, i) => formatOutputValue(values[i]!, p.expr.type));
+      // A grouped `$v` is the whole entity, as without aggregates (it groups by id).
+      const json = q.projections.map((p, i) => {
+        if (p.expr.kind === "var") {
+          const b = g.sols[0]?.get(p.expr.var);
+          return b ? entityJson(b.type, b.row) : null;
+        }
+        return formatOutputValue(values[i]!, p.expr.type);
+      });
       const octx: EvalContext = { ...ctx, projections: values };
       return { values, json, sortKeys: q.order.map((o) => evalExpr(o.expr, new Map(), octx)), tie: values };
     });

@@ -143,7 +143,14 @@ export async function evalMatch(m: TypedMatch, initial: Solution[], env: MatchEn
       continue;
     }
     const unbound = [...bindingOf.keys()].filter((v) => !bound.has(v) && v !== WILDCARD);
-    if (unbound.length === 0) break;
+    if (unbound.length === 0) {
+      // What is left are `$_ edge $_` traversals: no endpoint will ever be bound.
+      const w = traversals[0];
+      if (!w) break;
+      traversals = traversals.slice(1);
+      sols = await wildcardTraversal(w, sols, bound, bindingOf, env, fetchNodes);
+      continue;
+    }
     // Scan the most constrained variable first (inline values or pushable filters).
     const scored = unbound.map((v) => {
       const b = bindingOf.get(v)!;
@@ -184,6 +191,33 @@ async function antiJoin(neg: TypedMatch, sols: Solution[], env: MatchEnv): Promi
   const inner = await evalMatch(neg, [...distinct.values()], env);
   const hit = new Set(inner.map((s) => key(s, outer)));
   return sols.filter((s) => !hit.has(key(s, outer)));
+}
+
+/**
+ * `$_ edge $_` (both endpoints wildcards): nothing to expand from, so the edge table
+ * decides. With an edge variable, one row per edge; otherwise the solutions survive
+ * iff the pattern matches somewhere (for `{min,max}`: some node reaches another one
+ * within the bounds, found by expanding from every edge source).
+ */
+async function wildcardTraversal(
+  t: TypedTraversal,
+  sols: Solution[],
+  bound: Set<string>,
+  bindingOf: Map<string, TypedBinding>,
+  env: MatchEnv,
+  fetchNodes: (v: string, ids: Iterable<string>) => Promise<Map<string, EntityRow>>,
+): Promise<Solution[]> {
+  const edges = await env.reader.scan(t.edge, undefined, t.edgeVar ? env.needs(t.edgeVar) : new Set());
+  if (t.edgeVar) {
+    bound.add(t.edgeVar);
+    return sols.flatMap((s) => edges.map((e) => new Map(s).set(t.edgeVar!, { type: t.edge, row: e })));
+  }
+  if (t.min === 1 && t.max === 1) return edges.length ? sols : [];
+  const SOURCE = "\u0000source";
+  const starts = new Set(edges.flatMap((e) => (t.undirected ? [e.src!, e.dst!] : [e.src!])));
+  const probe: Solution[] = [...starts].map((id) => new Map([[SOURCE, { type: t.edge, row: { id, props: {} } }]]));
+  const hits = await expand({ ...t, src: SOURCE, dst: WILDCARD }, probe, new Set([SOURCE]), bindingOf, env, fetchNodes);
+  return hits.length ? sols : [];
 }
 
 interface Hop {

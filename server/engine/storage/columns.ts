@@ -1,4 +1,5 @@
 import * as lancedb from "@lancedb/lancedb";
+import { createRequire } from "node:module";
 import { arrow, type ArrowField, type ArrowSchema, type ArrowTable } from "../../store/arrow.ts";
 import { tableKey } from "../../store/manifest/entry.ts";
 import type { Value } from "../query/value.ts";
@@ -126,6 +127,27 @@ function fromStorage(v: unknown, t: PropType): Value {
       return Float32Array.from(items);
     }
   }
+}
+
+/**
+ * arrow-js serialises a Bool array whose values are all null with an *empty* value
+ * buffer (a "placeholder" fast path in `VectorAssembler.visitBool`); arrow-rs, and so
+ * Lance, refuses that IPC batch ("Need at least 1 bytes for bitmap in buffers[0]"), so
+ * every write whose batch held only nulls in a `Bool?` column (e.g. a one-row insert
+ * omitting it) failed. Write a zeroed value bitmap of the right size instead; the
+ * validity bitmap, written before, still marks every slot null. Patched on the module
+ * instance LanceDB itself loads (the same file `require` resolves from here).
+ */
+{
+  type Assembler = { visitBool(this: unknown, data: { length: number; nullCount: number }): unknown };
+  const proto = (createRequire(import.meta.url)("apache-arrow/visitor/vectorassembler") as { VectorAssembler: { prototype: Assembler } }).VectorAssembler.prototype;
+  const visitBool = proto.visitBool;
+  proto.visitBool = function (data) {
+    if (data.length > 0 && data.nullCount >= data.length) {
+      return visitBool.call(this, { length: data.length, nullCount: 0, offset: 0, values: new Uint8Array(Math.ceil(data.length / 8)) } as typeof data);
+    }
+    return visitBool.call(this, data);
+  };
 }
 
 /** Builds the Arrow batch LanceDB writes, in the table's storage schema. */

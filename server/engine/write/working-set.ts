@@ -1,3 +1,4 @@
+import { EngineError } from "../errors.ts";
 import type { Catalog, EdgeType, NodeType } from "../schema/catalog.ts";
 import { keyOf, type EntityRow, type GraphType } from "../storage/columns.ts";
 import type { SnapshotReader } from "../storage/reader.ts";
@@ -35,8 +36,17 @@ export class WorkingSet {
     return c;
   }
 
+  /**
+   * Adds or replaces a row. A strict insert of an id that this write already inserted
+   * strictly is a key conflict (the stored graph is checked at validation).
+   */
   upsert(t: GraphType, row: EntityRow, strict = false): void {
     const c = this.changesOf(t);
+    if (strict && c.strict.has(row.id)) {
+      throw new EngineError("ERR_KEY_CONFLICT", `${t.kind} ${t.name} '${row.id}' is inserted twice in one write`, {
+        detail: { entity_kind: t.kind, type_name: t.name, entity_id: row.id },
+      });
+    }
     c.deletes.delete(row.id);
     c.upserts.set(row.id, row);
     if (strict) c.strict.add(row.id);

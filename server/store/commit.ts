@@ -93,8 +93,10 @@ export async function commit(graph: Graph, req: CommitRequest): Promise<CommitRe
   const writeKeys = Object.keys(req.writes);
   if (writeKeys.length === 0 && req.schema === undefined && !req.force) return { changed: false, entry: undefined };
 
-  // Fail fast, before any write, on a precondition or a conflict that already exists.
-  const head0 = await graph.log.head();
+  // Fail fast, before any write, on a precondition or a conflict this handle already
+  // knows of. No request: the caller's snapshot has just read the head, and the publish
+  // below re-checks against a fresh head anyway (the authoritative check).
+  const head0 = graph.log.lastKnown ?? (await graph.log.head());
   const view0 = head0 && (await graph.log.branch(head0, req.branch));
   if (!view0) throw new StoreError("ERR_BRANCH_NOT_FOUND", `branch '${req.branch}' not found`, { branch: req.branch });
   if (req.expectCommit !== undefined && view0.record.head !== req.expectCommit) {

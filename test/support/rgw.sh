@@ -239,7 +239,7 @@ osd data = $dir/osd.0
 admin socket = $dir/\$name.asok
 
 [client.rgw.a]
-rgw frontends = beast endpoint=127.0.0.1:$rgw_port
+rgw frontends = beast endpoint=127.0.0.1:$rgw_port tcp_nodelay=1
 rgw dns name = localhost
 rgw data = $dir/rgw.a
 admin socket = $dir/\$name.asok

@@ -66,7 +66,8 @@ export async function findViolations(ws: WorkingSet, limit = 100): Promise<Viola
   for (const c of ws.changed()) {
     const t = c.type;
     // Strict inserts: the id must be new.
-    if (c.strict.size) {
+    // (A type with no dataset on this branch yet cannot hold any of them.)
+    if (c.strict.size && ws.reader.has(t)) {
       for (const r of await ws.reader.where(t, "id", c.strict, undefined, new Set())) {
         out.push(v("key_conflict", t, r.id, `${t.kind} ${t.name} '${r.id}' already exists`));
         if (full()) return out;

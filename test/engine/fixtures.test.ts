@@ -3,7 +3,7 @@ import { parseQueries } from "../../server/engine/query/parser.ts";
 import { storeTargets } from "../store/support.ts";
 import { codeOf, engineWith, fixture, rowsOf } from "./support.ts";
 
-// OmniGraph's own fixtures (shared/contract/fixtures): every schema is accepted, every
+// OmniGraph's own fixtures (test/contract/fixtures, vendored): every schema is accepted, every
 // data file loads, every tier-A query runs with results checked by hand below.
 const TEST_GQ = fixture("test.gq");
 const EXPECTED: Record<string, { params?: Record<string, unknown>; rows: Record<string, unknown>[] }> = {

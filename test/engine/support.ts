@@ -3,7 +3,7 @@ import { GraphEngine } from "../../server/engine/engine.ts";
 import { Graph } from "../../server/store/graph.ts";
 import { newGraphId, type StoreTarget } from "../store/support.ts";
 
-const FIXTURES = new URL("../../../shared/contract/fixtures/", import.meta.url);
+const FIXTURES = new URL("../contract/fixtures/", import.meta.url);
 
 /** A contract fixture file (OmniGraph's own test data). */
 export function fixture(name: string): string {

@@ -4,10 +4,11 @@
  * property type the query checker distinguishes.
  */
 import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import type { Catalog } from "../../../server/engine/schema/catalog.ts";
 import { compileSchema } from "../../../server/engine/schema/index.ts";
 
-export const FIXTURES = "/work/shared/contract/fixtures";
+export const FIXTURES = fileURLToPath(new URL("../../contract/fixtures", import.meta.url));
 
 /** Reads a contract fixture file (`test.gq`, `search.pg`, …). */
 export function fixture(name: string): string {

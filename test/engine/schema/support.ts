@@ -5,9 +5,9 @@ import { EngineError, type EngineErrorCode, type SourceLocation } from "../../..
 
 export const FIXTURES = ["context", "search", "signals", "test"] as const;
 
-/** A contract fixture schema (/work/shared/contract/fixtures), read relative to this file. */
+/** A contract fixture schema (test/contract/fixtures, vendored from OmniGraph). */
 export function fixture(name: (typeof FIXTURES)[number]): string {
-  return readFileSync(new URL(`../../../../shared/contract/fixtures/${name}.pg`, import.meta.url), "utf8");
+  return readFileSync(new URL(`../../contract/fixtures/${name}.pg`, import.meta.url), "utf8");
 }
 
 /** 1-based line:column of the `nth` (0-based) occurrence of `needle` in `source`. */

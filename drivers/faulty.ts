@@ -28,8 +28,8 @@ export interface FaultRule {
   action: FaultAction;
 }
 
-/** mulberry32: small, fast, seedable; good enough to make fault runs repeatable. */
-function seeded(seed: number): () => number {
+/** mulberry32: small, fast, seedable; good enough to make fault runs (and benchmark data) repeatable. */
+export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -53,7 +53,7 @@ export class FaultyStore extends DelegatingStore {
 
   constructor(inner: ObjectStore, rules: FaultRule[], seed = 1) {
     super(inner);
-    this.rand = seeded(seed);
+    this.rand = seededRandom(seed);
     this.state = rules.map((rule) => ({ rule, seen: 0, injected: 0 }));
   }
 

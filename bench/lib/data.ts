@@ -1,3 +1,4 @@
+import { seededRandom } from "../../drivers/faulty.ts";
 // Deterministic synthetic graph for the engine benchmarks: `Item` nodes keyed by `sku`
 // and `Link` edges between them, as NDJSON (the input both our loader and the raw
 // LanceDB baseline parse).
@@ -37,17 +38,8 @@ query fof($s: String) {
 
 export const CATEGORIES = 20;
 
-/** mulberry32: a small, fast, seeded PRNG. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded PRNG for repeatable data (the one the fault injector uses). */
+export const prng = seededRandom;
 
 export function skuOf(i: number): string {
   return `s${String(i).padStart(7, "0")}`;

@@ -1,7 +1,7 @@
-import { seededRandom } from "../../drivers/faulty.ts";
 // Deterministic synthetic graph for the engine benchmarks: `Item` nodes keyed by `sku`
 // and `Link` edges between them, as NDJSON (the input both our loader and the raw
 // LanceDB baseline parse).
+import { seededRandom } from "../../drivers/faulty.ts";
 
 export const ITEM_SCHEMA = `node Item {
   sku: String @key

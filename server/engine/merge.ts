@@ -153,10 +153,9 @@ async function threeWay(engine: GraphEngine, req: { source: string; actor: strin
   const conflicts: MergeConflict[] = [];
   for (const t of [...merged.nodes, ...merged.edges]) {
     const k = keyOf(t);
-    const [b, s, tg] = [base.state.tables[k], src.state.tables[k], tgt.state.tables[k]];
+    const [b, s] = [base.state.tables[k], src.state.tables[k]];
     if (sameTable(s, b)) continue; // the source did not touch this table
     const [bRows, sRows, tRows] = await Promise.all([rowsAt(base, cBase, t.id, t), rowsAt(src, cSrc, t.id, t), rowsAt(tgt, cTgt, t.id, t)]);
-    void tg;
     for (const id of new Set([...bRows.keys(), ...sRows.keys()])) {
       const bR = bRows.get(id);
       const sR = sRows.get(id);

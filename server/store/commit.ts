@@ -60,7 +60,7 @@ function sameTable(a: TableState | undefined, b: TableState | undefined): boolea
  * Can a commit built on `base` be published on top of `view` (the branch now)? Yes
  * when nothing it wrote or read changed; otherwise a typed conflict names what moved.
  */
-export function checkRebase(base: Snapshot, view: BranchView, writes: string[], reads: string[] | undefined, schemaChange: boolean): void {
+export function checkRebase(base: Snapshot, view: BranchView, writes: string[], reads: string[] | undefined): void {
   if (view.record.id !== base.record.id) {
     throw new ReadSetConflict(`branch ${base.branch}`, base.record.id, view.record.id);
   }
@@ -79,7 +79,6 @@ export function checkRebase(base: Snapshot, view: BranchView, writes: string[], 
       throw new ReadSetConflict(`table ${k}`, was.tables[k]?.version ?? null, now.tables[k]?.version ?? null);
     }
   }
-  void schemaChange;
 }
 
 /**
@@ -102,7 +101,7 @@ export async function commit(graph: Graph, req: CommitRequest): Promise<CommitRe
   if (req.expectCommit !== undefined && view0.record.head !== req.expectCommit) {
     throw new GraphCommitPreconditionFailed(req.expectCommit, view0.record.head);
   }
-  checkRebase(req.base, view0, writeKeys, req.reads, req.schema !== undefined);
+  checkRebase(req.base, view0, writeKeys, req.reads);
 
   const op: CommitPhaseOp = req.kind === "schema" ? "schema" : req.kind === "merge" ? "merge" : "commit";
   const writer = newWriterToken();
@@ -180,7 +179,7 @@ export async function publish(
     if (req.expectCommit !== undefined && view.record.head !== req.expectCommit) {
       throw new GraphCommitPreconditionFailed(req.expectCommit, view.record.head);
     }
-    checkRebase(req.base, view, writeKeys, req.reads, req.schema !== undefined);
+    checkRebase(req.base, view, writeKeys, req.reads);
     const state: BranchState = { tables: { ...view.state.tables }, schema: req.schema === undefined ? view.state.schema : req.schema };
     for (const k of writeKeys) {
       if (req.writes[k] === "drop") delete state.tables[k];

@@ -3,7 +3,7 @@ import type { Catalog, EdgeType, NodeType } from "../schema/catalog.ts";
 import type { TypedMutation, TypedWhere } from "../query/typed.ts";
 import { formatOutputValue, type Value } from "../query/value.ts";
 import { evalExpr, compare, type EvalContext } from "../read/eval.ts";
-import type { EntityRow, GraphType } from "../storage/columns.ts";
+import type { EntityRow } from "../storage/columns.ts";
 import type { SnapshotReader } from "../storage/reader.ts";
 import { comparison } from "../storage/sql.ts";
 import { WorkingSet } from "./working-set.ts";
@@ -27,13 +27,12 @@ export function keyId(t: NodeType, props: Record<string, Value>): string {
 }
 
 /** LanceDB filter + exact row test for an update/delete `where`. */
-function whereOf(t: GraphType, w: TypedWhere, ctx: EvalContext): { sql: string | undefined; holds: (r: EntityRow) => boolean } {
+function whereOf(w: TypedWhere, ctx: EvalContext): { sql: string | undefined; holds: (r: EntityRow) => boolean } {
   const value = evalExpr(w.value, EMPTY, ctx);
   const col = w.target === "from" ? "src" : w.target === "to" ? "dst" : w.target === "id" ? "id" : w.target.id;
   const propType = typeof w.target === "string" ? ({ kind: "scalar", base: "String" } as const) : w.target.type;
   const cell = (r: EntityRow): Value =>
     w.target === "from" ? (r.src ?? null) : w.target === "to" ? (r.dst ?? null) : w.target === "id" ? r.id : (r.props[w.target.name] ?? null);
-  void t;
   return { sql: comparison(col, w.op, value, propType), holds: (r) => compare(cell(r), w.op, value) };
 }
 
@@ -69,12 +68,12 @@ export async function runMutation(q: TypedMutation, catalog: Catalog, reader: Sn
         ws.upsert(st.type, { id: givenId ?? newId(), src: src!, dst: dst!, props }, true);
       }
     } else if (st.op === "update") {
-      const w = whereOf(st.type, st.where, ctx);
+      const w = whereOf(st.where, ctx);
       const set: Record<string, Value> = {};
       for (const a of st.set) if (typeof a.target !== "string") set[a.target.name] = evalExpr(a.value, EMPTY, ctx);
       for (const r of await ws.rowsWhere(st.type, w.sql, w.holds)) ws.upsert(st.type, { ...r, props: { ...r.props, ...set } });
     } else {
-      const w = whereOf(st.type, st.where, ctx);
+      const w = whereOf(st.where, ctx);
       const rows = await ws.rowsWhere(st.type, w.sql, w.holds);
       for (const r of rows) ws.delete(st.type, r.id);
       if (st.type.kind === "node" && rows.length) await cascade(ws, st.type, rows.map((r) => r.id));

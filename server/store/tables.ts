@@ -138,13 +138,19 @@ export class LanceTables {
       version = base.version;
     }
     const handleKey = `${path}|${lanceBranch ?? ""}`;
-    for (const op of rest) {
-      const got = await this.runOp(tableKey, table, op, version);
-      if (op.kind === "compact" ? got < version : got !== version + 1) {
-        this.writeHandles.delete(handleKey);
-        throw new LanceInterleaved(tableKey, version + 1, got, `another writer committed to ${tableKey} while this transaction was writing it (expected Lance version ${version + 1}, got ${got}); retry`);
+    try {
+      for (const op of rest) {
+        const got = await this.runOp(tableKey, table, op, version);
+        if (op.kind === "compact" ? got < version : got !== version + 1) {
+          throw new LanceInterleaved(tableKey, version + 1, got, `another writer committed to ${tableKey} while this transaction was writing it (expected Lance version ${version + 1}, got ${got}); retry`);
+        }
+        version = got;
       }
-      version = got;
+    } catch (e) {
+      // After any failed op the handle may sit on a version we did not choose (a rebased
+      // commit); never reuse it: the next transaction opens a fresh one.
+      this.writeHandles.delete(handleKey);
+      throw e;
     }
     this.writeHandles.set(handleKey, { table, version });
     const rows = await guard(`count ${path}`, () => table.countRows());
@@ -158,7 +164,8 @@ export class LanceTables {
    */
   private async writableAt(base: TableState): Promise<{ table: lancedb.Table; version: number }> {
     const h = await this.writable(base.path, base.lanceBranch);
-    if (h.version === base.version) return h;
+    // Fast path only when the handle itself (a local read, no request) agrees.
+    if (h.version === base.version && (await h.table.version()) === base.version) return h;
     await guard(`checkout latest ${base.path}`, () => h.table.checkoutLatest());
     h.version = await h.table.version();
     if (h.version === base.version) return h;

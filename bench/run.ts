@@ -160,7 +160,7 @@ function renderMarkdown(all: Stored[], run: { started: Date; command: string; se
   lines.push(mdTable(head, rows), "");
   for (const sec of sections) lines.push(`## ${sec.title}`, "", sec.body, "");
   const sr = storeRequestsSection();
-  if (sr) lines.push("## Store request budgets (bench/results/store-requests.json)", "", sr, "");
+  if (sr) lines.push("## Store request budgets (bench/results/store-requests.json; refresh with `OMNIGRAPH_RECORD_BUDGETS=1 npx ava test/store/budget.test.ts`)", "", sr, "");
   if (notes.length) {
     lines.push("## Notes", "");
     for (const n of notes) lines.push(`- ${n}`);

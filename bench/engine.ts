@@ -11,7 +11,7 @@ import type { Catalog } from "../server/engine/schema/catalog.ts";
 import { QUERIES, skuOf } from "./lib/data.ts";
 import { fmtCounts, fmtNum, joinNotes, median, medianCounts, p90, stallNote } from "./lib/stats.ts";
 import type { Target } from "./lib/targets.ts";
-import type { CountingProxy } from "./lib/http-counter.ts";
+import type { FaultProxy } from "../test/support/fault-proxy.ts";
 import type { CountingStore } from "../drivers/counting.ts";
 import type { BenchContext, BenchOutput, Benchmark, Row } from "./lib/types.ts";
 
@@ -122,7 +122,7 @@ interface Opened {
   col: (type: "Item" | "Link", prop: string) => string;
 }
 
-async function openGraph(target: Target, prefix: string, opts: { proxy?: CountingProxy } = {}): Promise<Opened & { counter: CountingStore }> {
+async function openGraph(target: Target, prefix: string, opts: { proxy?: FaultProxy } = {}): Promise<Opened & { counter: CountingStore }> {
   const { loc, counter } = target.open(prefix, opts.proxy ? { proxy: opts.proxy } : {});
   const graph = await Graph.open(loc, { mode: "read-only" });
   const engine = new GraphEngine(graph);

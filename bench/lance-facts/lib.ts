@@ -1,7 +1,6 @@
 // Shared helpers for the lance-facts experiments.
 // Backends: "fs" (temp dir), "rgw" (Ceph RGW via RGW_* env, through a counting proxy).
-import { request as httpRequest, createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { FaultProxy, type ProxyRecord } from "../../test/support/fault-proxy.ts";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,92 +18,9 @@ export const arrowCjs: typeof arrow = createRequire(import.meta.url)("apache-arr
 export { lancedb, arrow };
 
 export type Backend = "fs" | "rgw";
-export type Kind = "GET" | "LIST" | "PUT" | "HEAD" | "DELETE" | "POST" | "COPY" | string;
+/** The request log the shared proxy keeps (test/support/fault-proxy.ts). */
+export type ReqRecord = ProxyRecord;
 
-export interface ReqRecord {
-  kind: Kind;
-  method: string;
-  path: string;
-  status?: number;
-  bytes?: number; // response body bytes
-  cond?: string; // conditional headers (if-none-match / if-match)
-}
-
-/**
- * Counting proxy (a copy of test/support/fault-proxy.ts's forwarding, extended):
- * separates LIST (GET with list-type=2 / prefix= / delimiter=) from GET and
- * PUT-with-x-amz-copy-source (COPY) from PUT; records conditional headers.
- * Host header is forwarded unchanged so SigV4 still verifies.
- */
-export class CountingProxy {
-  private server: Server | undefined;
-  readonly log: ReqRecord[] = [];
-  endpoint = "";
-  /** Fault hooks (used by q11): for matching requests, "lose" forwards then cuts the connection; "503" answers SlowDown. */
-  faults: { match: (method: string, path: string) => boolean; fault: "lose" | "503"; remaining: number }[] = [];
-  constructor(readonly upstream: string) {}
-
-  async start(): Promise<this> {
-    const up = new URL(this.upstream);
-    this.server = createServer((req, res) => this.handle(req, res, up));
-    await new Promise<void>((r) => this.server!.listen(0, "127.0.0.1", r));
-    this.endpoint = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return this;
-  }
-  async stop(): Promise<void> {
-    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
-    this.server?.closeAllConnections();
-  }
-  mark(): number {
-    return this.log.length;
-  }
-  since(mark: number): ReqRecord[] {
-    return this.log.slice(mark);
-  }
-  private handle(req: IncomingMessage, res: ServerResponse, up: URL): void {
-    const method = req.method ?? "GET";
-    const url = req.url ?? "/";
-    let kind: Kind = method;
-    if (method === "GET" && /[?&](list-type=2|prefix=|delimiter=)/.test(url)) kind = "LIST";
-    if (method === "PUT" && req.headers["x-amz-copy-source"]) kind = "COPY";
-    const cond = [
-      req.headers["if-none-match"] ? `If-None-Match:${req.headers["if-none-match"]}` : "",
-      req.headers["if-match"] ? `If-Match:${req.headers["if-match"]}` : "",
-    ].filter(Boolean).join(",") || undefined;
-    const rec: ReqRecord = { kind, method, path: decodeURIComponent(url), cond };
-    this.log.push(rec);
-    const rule = this.faults.find((f) => f.remaining > 0 && f.match(method, rec.path));
-    if (rule) rule.remaining--;
-    if (rule?.fault === "503") {
-      rec.status = 503;
-      (rec as ReqRecord & { fault?: string }).cond = (rec.cond ? rec.cond + "," : "") + "INJECTED-503";
-      req.resume();
-      req.on("end", () => {
-        res.writeHead(503, { "content-type": "application/xml" });
-        res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>`);
-      });
-      return;
-    }
-    const upstreamReq = httpRequest(
-      { host: up.hostname, port: up.port, method, path: url, headers: req.headers },
-      (upRes) => {
-        rec.status = upRes.statusCode;
-        if (rule?.fault === "lose") {
-          rec.cond = (rec.cond ? rec.cond + "," : "") + "INJECTED-LOST-RESPONSE";
-          upRes.resume();
-          upRes.on("end", () => res.socket?.destroy());
-          return;
-        }
-        rec.bytes = 0;
-        upRes.on("data", (c: Buffer) => (rec.bytes! += c.length));
-        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-        upRes.pipe(res);
-      },
-    );
-    upstreamReq.on("error", () => res.socket?.destroy());
-    req.pipe(upstreamReq);
-  }
-}
 
 export function summarize(recs: ReqRecord[]): Record<string, number> {
   const out: Record<string, number> = {};
@@ -136,7 +52,7 @@ export interface Ctx {
   backend: Backend;
   uri: string;
   storageOptions?: Record<string, string>;
-  proxy?: CountingProxy;
+  proxy?: FaultProxy;
   connect(opts?: Partial<lancedb.ConnectionOptions>): Promise<lancedb.Connection>;
   cleanup(): Promise<void>;
   /** string to strip from logged paths */
@@ -157,7 +73,7 @@ export async function makeCtx(backend: Backend, name: string): Promise<Ctx> {
   if (!RGW_ENDPOINT || !RGW_ACCESS_KEY_ID || !RGW_SECRET_ACCESS_KEY || !RGW_BUCKET) {
     throw new Error("RGW_* env missing: eval \"$(bash test/support/rgw.sh start)\" first");
   }
-  const proxy = await new CountingProxy(RGW_ENDPOINT).start();
+  const proxy = await new FaultProxy(RGW_ENDPOINT).start();
   const prefix = `lance-facts/${name}-${process.pid}-${Date.now()}-${seq++}`;
   const uri = `s3://${RGW_BUCKET}/${prefix}`;
   const storageOptions = {

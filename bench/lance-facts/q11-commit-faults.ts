@@ -25,7 +25,7 @@ for (const c of cases) {
   const t = await db.createEmptyTable("t", simpleSchema);
   await t.add(rows(0, 3));
   const base = await t.version();
-  ctx.proxy!.faults.push({ match: c.match, fault: c.fault, remaining: c.times });
+  ctx.proxy!.inject(c.fault === "lose" ? "lose-response" : "throttle", c.times, c.match);
   const m = ctx.proxy!.mark();
   const t0 = Date.now();
   let res: string;
@@ -37,7 +37,7 @@ for (const c of cases) {
   }
   console.log(`  base=${base} -> ${res} (${Date.now() - t0}ms)`);
   console.log(fmtPaths(ctx.proxy!.since(m), ctx.strip, 30));
-  ctx.proxy!.faults = [];
+  ctx.proxy!.clear();
   const fresh = await (await ctx.connect()).openTable("t");
   console.log(`  fresh open: version=${await fresh.version()} versions=${fmt((await fresh.listVersions()).map((v) => v.version))} rows=${fmt(await ids(fresh))}`);
   await ctx.cleanup();

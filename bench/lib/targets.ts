@@ -12,7 +12,7 @@ import { openStore } from "../../drivers/open.ts";
 import { S3Store } from "../../drivers/s3.ts";
 import { GraphLocation } from "../../server/store/layout.ts";
 import { rgwEnv, type RgwEnv } from "../../test/support/rgw.ts";
-import { CountingProxy } from "./http-counter.ts";
+import { FaultProxy } from "../../test/support/fault-proxy.ts";
 
 export type TargetName = "fs" | "rgw";
 
@@ -32,11 +32,11 @@ export interface Target {
    * The graph at `graphPrefix` (relative to the target root). With `proxy`, every HTTP
    * request — ours and Lance's — goes through it (RGW only).
    */
-  open(graphPrefix: string, opts?: { proxy?: CountingProxy }): OpenedLocation;
+  open(graphPrefix: string, opts?: { proxy?: FaultProxy }): OpenedLocation;
   /** A Lance connection at `path` (relative to the target root), optionally via `proxy`. */
-  lance(path: string, opts?: { proxy?: CountingProxy }): Promise<lancedb.Connection>;
+  lance(path: string, opts?: { proxy?: FaultProxy }): Promise<lancedb.Connection>;
   /** A counting proxy in front of this target (RGW only; undefined for fs). */
-  proxy(): Promise<CountingProxy | undefined>;
+  proxy(): Promise<FaultProxy | undefined>;
   /** Removes everything this target wrote. */
   cleanup(): Promise<void>;
 }
@@ -82,7 +82,7 @@ export function rgwTarget(env: RgwEnv | undefined = rgwEnv(), existing?: string)
   const root = existing ?? `bench/run-${Date.now()}-${randomBytes(3).toString("hex")}`;
   const credentials = { accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey };
   const urlFor = (endpoint: string) => `s3://${env.bucket}/${root}?endpoint=${endpoint}&region=${env.region}`;
-  const proxies: CountingProxy[] = [];
+  const proxies: FaultProxy[] = [];
   const t: Target = {
     name: "rgw",
     spec: { name: "rgw", root },
@@ -99,7 +99,7 @@ export function rgwTarget(env: RgwEnv | undefined = rgwEnv(), existing?: string)
       return lancedb.connect(uri, { storageOptions });
     },
     async proxy() {
-      const p = await new CountingProxy(env.endpoint).start();
+      const p = await new FaultProxy(env.endpoint).start();
       proxies.push(p);
       return p;
     },

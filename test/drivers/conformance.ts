@@ -4,10 +4,10 @@ import { Readable } from "node:stream";
 import { listAll } from "../../drivers/base.ts";
 import { streamToBuffer } from "../../drivers/body.ts";
 import type { ObjectStore } from "../../drivers/contract.ts";
-import { isStorageError, type StorageErrorCode } from "../../drivers/errors.ts";
 import type { RetryPolicy } from "../../drivers/retry.ts";
 import type { StoreOp } from "../../drivers/wrapper.ts";
 import type { ProxyFault } from "../support/fault-proxy.ts";
+import { codeOf } from "../support/codes.ts";
 
 /** Injects transport faults into one opened store (a proxy for network drivers, FaultyStore otherwise). */
 export interface FaultInjector {
@@ -31,16 +31,6 @@ export interface DriverHarness {
 }
 
 const FAST_RETRY: RetryPolicy = { maxAttempts: 4, baseDelayMs: 5, maxDelayMs: 40 };
-
-async function codeOf(p: Promise<unknown>): Promise<StorageErrorCode | "ok"> {
-  try {
-    await p;
-    return "ok";
-  } catch (e) {
-    if (isStorageError(e)) return e.code;
-    throw e;
-  }
-}
 
 async function inParallel<T>(n: number, fn: (i: number) => Promise<T>): Promise<T[]> {
   return Promise.all(Array.from({ length: n }, (_, i) => fn(i)));

@@ -4,9 +4,10 @@ import { Readable } from "node:stream";
 import { Storage } from "@google-cloud/storage";
 import { listAll } from "../../drivers/base.ts";
 import { streamToBuffer } from "../../drivers/body.ts";
-import { isStorageError, type StorageErrorCode } from "../../drivers/errors.ts";
+import type { StorageErrorCode } from "../../drivers/errors.ts";
 import { GcsStore } from "../../drivers/gcs.ts";
 import { crc32cBase64, startGcsDouble, type GcsDouble } from "../support/gcs-double.ts";
+import { codeOf } from "../support/codes.ts";
 
 // Each test starts its own double, so request counts are exact while tests run concurrently.
 async function withDouble(a: ExecutionContext, fn: (d: GcsDouble) => Promise<void>): Promise<void> {
@@ -48,16 +49,6 @@ function assertPreconditionError(a: ExecutionContext, r: JsonResponse): void {
   a.is(r.json.error.code, 412);
   a.is(typeof r.json.error.message, "string");
   a.is(r.json.error.errors[0].reason, "conditionNotMet");
-}
-
-async function codeOf(p: Promise<unknown>): Promise<StorageErrorCode | "ok"> {
-  try {
-    await p;
-    return "ok";
-  } catch (e) {
-    if (isStorageError(e)) return e.code;
-    throw e;
-  }
 }
 
 function store(d: GcsDouble, prefix = "tenants/t1", requestTimeoutMs?: number): GcsStore {

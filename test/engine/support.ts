@@ -29,14 +29,4 @@ export async function rowsOf(e: GraphEngine, query: string, params: Record<strin
   return (await e.query({ query, params, ...target })).rows;
 }
 
-/** Error code of a rejected promise (engine and store errors carry `code`). */
-export async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return "ok";
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    if (!code) throw e;
-    return code;
-  }
-}
+export { codeOf } from "../support/codes.ts";

@@ -3,8 +3,8 @@ import fc from "fast-check";
 import { newCommitId, seqOfCommitId } from "../../server/store/manifest/commit-id.ts";
 import { Graph } from "../../server/store/graph.ts";
 import { add, commitWithRetry, create, idsAt, newGraphId, storeTargets } from "./support.ts";
+import { codeOf } from "../support/codes.ts";
 
-const code = async (p: Promise<unknown>) => p.then(() => "ok", (e: { code?: string }) => e.code ?? String(e));
 
 test("commit ids are ULIDs that carry their manifest sequence", (t) => {
   fc.assert(fc.property(fc.integer({ min: 1, max: 32 ** 8 - 1 }), (seq) => seqOfCommitId(newCommitId(seq)) === seq));
@@ -20,10 +20,10 @@ for (const target of storeTargets()) {
     const r = await Graph.open(loc, { mode: "read-only" });
     t.is(r.recovery, undefined);
     t.deepEqual(await idsAt(await r.snapshot(), "node:T"), ["a"]);
-    t.is(await code(r.commit({ branch: "main", kind: "commit", actor: "t", base: await r.snapshot(), writes: { "node:T": [add(["b", 2])] } })), "ERR_READ_ONLY");
-    t.is(await code(r.createBranch("x", { actor: "t" })), "ERR_READ_ONLY");
-    t.is(await code(r.deleteBranch("x", { actor: "t" })), "ERR_READ_ONLY");
-    t.is(await code(Graph.open(target.location(newGraphId()), { mode: "read-only" })), "ERR_GRAPH_NOT_FOUND");
+    t.is(await codeOf(r.commit({ branch: "main", kind: "commit", actor: "t", base: await r.snapshot(), writes: { "node:T": [add(["b", 2])] } })), "ERR_READ_ONLY");
+    t.is(await codeOf(r.createBranch("x", { actor: "t" })), "ERR_READ_ONLY");
+    t.is(await codeOf(r.deleteBranch("x", { actor: "t" })), "ERR_READ_ONLY");
+    t.is(await codeOf(Graph.open(target.location(newGraphId()), { mode: "read-only" })), "ERR_GRAPH_NOT_FOUND");
   });
 
   test(`${target.name}: branches — create from a branch or a commit, names, prefixes, delete rules, inherited history`, async (t) => {
@@ -35,17 +35,17 @@ for (const target of storeTargets()) {
     await g.createBranch("old", { fromCommit: c1, actor: "t" });
     t.deepEqual(await idsAt(await g.snapshot({ branch: "old" }), "node:T"), ["a"]);
     t.deepEqual((await g.listBranches()).map((b) => b.name), ["feature/x", "main", "old"]);
-    t.is(await code(g.createBranch("main", { actor: "t" })), "ERR_BRANCH_INVALID");
-    t.is(await code(g.createBranch("old", { actor: "t" })), "ERR_BRANCH_EXISTS");
-    t.is(await code(g.createBranch("feature", { actor: "t" })), "ERR_BRANCH_EXISTS");
-    t.is(await code(g.createBranch("feature/x/y", { actor: "t" })), "ERR_BRANCH_EXISTS");
-    t.is(await code(g.createBranch("bad name", { actor: "t" })), "ERR_BRANCH_INVALID");
-    t.is(await code(g.createBranch("x", { from: "nope", actor: "t" })), "ERR_BRANCH_NOT_FOUND");
-    t.is(await code(g.createBranch("x", { fromCommit: "01ARZ3NDEKTSV4RRFFQ69G5FAV", actor: "t" })), "ERR_COMMIT_NOT_FOUND");
+    t.is(await codeOf(g.createBranch("main", { actor: "t" })), "ERR_BRANCH_INVALID");
+    t.is(await codeOf(g.createBranch("old", { actor: "t" })), "ERR_BRANCH_EXISTS");
+    t.is(await codeOf(g.createBranch("feature", { actor: "t" })), "ERR_BRANCH_EXISTS");
+    t.is(await codeOf(g.createBranch("feature/x/y", { actor: "t" })), "ERR_BRANCH_EXISTS");
+    t.is(await codeOf(g.createBranch("bad name", { actor: "t" })), "ERR_BRANCH_INVALID");
+    t.is(await codeOf(g.createBranch("x", { from: "nope", actor: "t" })), "ERR_BRANCH_NOT_FOUND");
+    t.is(await codeOf(g.createBranch("x", { fromCommit: "01ARZ3NDEKTSV4RRFFQ69G5FAV", actor: "t" })), "ERR_COMMIT_NOT_FOUND");
     await g.createBranch("child", { from: "old", actor: "t" });
-    t.is(await code(g.deleteBranch("old", { actor: "t" })), "ERR_BRANCH_HAS_DEPENDENTS");
-    t.is(await code(g.deleteBranch("main", { actor: "t" })), "ERR_BRANCH_INVALID");
-    t.is(await code(g.deleteBranch("ghost", { actor: "t" })), "ERR_BRANCH_NOT_FOUND");
+    t.is(await codeOf(g.deleteBranch("old", { actor: "t" })), "ERR_BRANCH_HAS_DEPENDENTS");
+    t.is(await codeOf(g.deleteBranch("main", { actor: "t" })), "ERR_BRANCH_INVALID");
+    t.is(await codeOf(g.deleteBranch("ghost", { actor: "t" })), "ERR_BRANCH_NOT_FOUND");
     await g.deleteBranch("child", { actor: "t" });
     await g.deleteBranch("old", { actor: "t" });
     // A branch's history includes the main commits it inherited, newest first.

@@ -12,39 +12,62 @@ export type ProxyFault =
   /** Never answer (the client's deadline must fire). */
   | "stall";
 
+/** One request that went through the proxy. */
+export interface ProxyRecord {
+  /**
+   * GET, LIST (a GET with list parameters), GET304 (a conditional GET answered 304),
+   * HEAD, PUT, COPY (a PUT with x-amz-copy-source), POST, DELETE.
+   */
+  kind: string;
+  method: string;
+  /** Request path and query, URL-decoded. */
+  path: string;
+  status: number | undefined;
+  /** Response body bytes forwarded to the client. */
+  bytes: number;
+  /** Conditional headers sent (`If-None-Match:*`, `If-Match:<etag>`) and injected faults. */
+  cond: string | undefined;
+}
+
+/** Which requests a fault applies to: an HTTP method, or any test on method and path. */
+export type FaultMatch = string | ((method: string, path: string) => boolean);
+
 interface Rule {
   fault: ProxyFault;
-  method: string | undefined;
+  match: FaultMatch | undefined;
   remaining: number;
 }
 
 /**
- * A loopback HTTP proxy in front of a real store (RGW, the GCS double) that injects
+ * A loopback HTTP proxy in front of a real store (RGW, the GCS double) that counts
+ * every request — ours and LanceDB's alike, telling LIST from GET — and injects
  * transport-level faults, so driver tests exercise the real SDK's handling of lost
- * responses, throttling, 409s and stalls. The Host header is forwarded unchanged so
- * S3 SigV4 signatures (computed for the proxy's address) still verify upstream.
+ * responses, throttling, 409s and stalls, and benchmarks count requests at the wire.
+ * The Host header is forwarded unchanged so S3 SigV4 signatures (computed for the
+ * proxy's address) still verify upstream.
  */
 export class FaultProxy {
   private server: Server | undefined;
   private rules: Rule[] = [];
   private stalled: ServerResponse[] = [];
-  /** Requests received, by method. */
-  readonly seen: Record<string, number> = {};
+  /** Every request received, oldest first. */
+  readonly log: ProxyRecord[] = [];
   endpoint = "";
 
-  constructor(readonly upstream: string, readonly protocol: "s3" | "gcs") {}
+  constructor(readonly upstream: string, readonly protocol: "s3" | "gcs" = "s3") {}
 
   async start(): Promise<this> {
     const up = new URL(this.upstream);
     this.server = createServer((req, res) => this.handle(req, res, up));
+    this.server.keepAliveTimeout = 30_000;
     await new Promise<void>((r) => this.server!.listen(0, "127.0.0.1", r));
     this.endpoint = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this;
   }
 
-  /** The next `times` requests (of `method`, if given) suffer `fault`. */
-  inject(fault: ProxyFault, times = 1, method?: string): void {
-    this.rules.push({ fault, method, remaining: times });
+  /** The next `times` requests matching `match` (all, when omitted) suffer `fault`. */
+  inject(fault: ProxyFault, times = 1, match?: FaultMatch): void {
+    this.rules.push({ fault, match, remaining: times });
   }
 
   clear(): void {
@@ -53,8 +76,31 @@ export class FaultProxy {
     this.stalled = [];
   }
 
+  /** Requests received by HTTP method. */
+  get seen(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const r of this.log) out[r.method] = (out[r.method] ?? 0) + 1;
+    return out;
+  }
+
   get total(): number {
-    return Object.values(this.seen).reduce((a, b) => a + b, 0);
+    return this.log.length;
+  }
+
+  /** A position in the log, for `since` / `countsSince`. */
+  mark(): number {
+    return this.log.length;
+  }
+
+  since(mark: number): ProxyRecord[] {
+    return this.log.slice(mark);
+  }
+
+  /** Requests by kind since `mark`. */
+  countsSince(mark = 0): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const r of this.log.slice(mark)) out[r.kind] = (out[r.kind] ?? 0) + 1;
+    return out;
   }
 
   async stop(): Promise<void> {
@@ -63,8 +109,8 @@ export class FaultProxy {
     this.server?.closeAllConnections();
   }
 
-  private take(method: string): ProxyFault | undefined {
-    const rule = this.rules.find((r) => r.remaining > 0 && (r.method === undefined || r.method === method));
+  private take(method: string, path: string): ProxyFault | undefined {
+    const rule = this.rules.find((r) => r.remaining > 0 && (r.match === undefined || (typeof r.match === "string" ? r.match === method : r.match(method, path))));
     if (!rule) return undefined;
     rule.remaining--;
     return rule.fault;
@@ -72,8 +118,25 @@ export class FaultProxy {
 
   private handle(req: IncomingMessage, res: ServerResponse, up: URL): void {
     const method = req.method ?? "GET";
-    this.seen[method] = (this.seen[method] ?? 0) + 1;
-    const fault = this.take(method);
+    const url = req.url ?? "/";
+    let kind = method;
+    if (method === "GET" && /[?&](list-type=2|prefix=|delimiter=)/.test(url)) kind = "LIST";
+    if (method === "PUT" && req.headers["x-amz-copy-source"]) kind = "COPY";
+    const cond = [
+      req.headers["if-none-match"] ? `If-None-Match:${req.headers["if-none-match"]}` : "",
+      req.headers["if-match"] ? `If-Match:${req.headers["if-match"]}` : "",
+    ].filter(Boolean);
+    let path = url;
+    try {
+      path = decodeURIComponent(url);
+    } catch {
+      // keep the raw path
+    }
+    const rec: ProxyRecord = { kind, method, path, status: undefined, bytes: 0, cond: undefined };
+    this.log.push(rec);
+    const fault = this.take(method, path);
+    if (fault) cond.push(`INJECTED-${fault}`);
+    rec.cond = cond.length ? cond.join(",") : undefined;
     if (fault === "stall") {
       req.resume();
       this.stalled.push(res);
@@ -81,18 +144,21 @@ export class FaultProxy {
     }
     if (fault === "throttle" || fault === "conflict409") {
       req.resume();
-      req.on("end", () => this.cannedError(res, fault));
+      req.on("end", () => this.cannedError(res, fault, rec));
       return;
     }
     const upstreamReq = httpRequest(
-      { host: up.hostname, port: up.port, method, path: req.url, headers: req.headers },
+      { host: up.hostname, port: up.port, method, path: url, headers: req.headers },
       (upRes) => {
+        rec.status = upRes.statusCode;
+        if (upRes.statusCode === 304 && kind === "GET") rec.kind = "GET304";
         if (fault === "lose-response") {
           // The store has processed the request; drop its answer on the floor.
           upRes.resume();
           upRes.on("end", () => res.socket?.destroy());
           return;
         }
+        upRes.on("data", (c: Buffer) => (rec.bytes += c.length));
         res.writeHead(upRes.statusCode ?? 502, upRes.headers);
         upRes.pipe(res);
       },
@@ -101,15 +167,17 @@ export class FaultProxy {
     req.pipe(upstreamReq);
   }
 
-  private cannedError(res: ServerResponse, fault: "throttle" | "conflict409"): void {
+  private cannedError(res: ServerResponse, fault: "throttle" | "conflict409", rec: ProxyRecord): void {
     if (this.protocol === "s3") {
       const [status, code, msg] = fault === "throttle"
         ? [503, "SlowDown", "Please reduce your request rate."]
         : [409, "ConditionalRequestConflict", "A conflicting conditional operation is currently in progress against this resource."];
+      rec.status = status;
       res.writeHead(status, { "content-type": "application/xml" });
       res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${msg}</Message></Error>`);
     } else {
       const [status, reason] = fault === "throttle" ? [429, "rateLimitExceeded"] : [409, "conflict"];
+      rec.status = status;
       res.writeHead(status, { "content-type": "application/json" });
       res.end(JSON.stringify({ error: { code: status, message: reason, errors: [{ reason, message: reason }] } }));
     }

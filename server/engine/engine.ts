@@ -19,6 +19,8 @@ import type { Catalog } from "./schema/catalog.ts";
 import { keyOf, propertyField } from "./storage/columns.ts";
 import { SnapshotReader } from "./storage/reader.ts";
 import { findViolations, throwIfViolated } from "./write/integrity.ts";
+import { purgePriorVersions } from "../store/maintenance.ts";
+import { hardDropPaths } from "./schema/purge.ts";
 import { runMutation } from "./write/mutation.ts";
 import { planWrites } from "./write/plan.ts";
 
@@ -196,8 +198,9 @@ export class GraphEngine {
 
   /**
    * Applies a new schema to `main` (or `branch`) as one commit: plans the migration,
-   * refuses unsupported changes and (without `allowDataLoss`) drops before any write,
-   * then adds/drops columns and datasets and stores the new catalog.
+   * refuses unsupported changes before any write, then adds/drops columns and
+   * datasets and stores the new catalog. Drops are soft (earlier snapshots still read
+   * the data); with `allowDataLoss` they are hard: the prior versions are purged.
    */
   async applySchema(req: { source: string; allowDataLoss?: boolean; branch?: string; actor: string | null }): Promise<SchemaApplyOutput> {
     const branch = req.branch ?? "main";
@@ -219,6 +222,8 @@ export class GraphEngine {
     const hash = await this.graph.putSchema(catalogToJson(plan.catalog));
     const result = await this.graph.commit({ branch, kind: "schema", actor: req.actor, base: snap, writes, schema: hash });
     this.catalogs.set(hash, plan.catalog);
+    const purged = hardDropPaths(plan.steps, current, snap);
+    if (purged.length) await purgePriorVersions(this.graph, purged);
     return { ...base, applied: true, graph_manifest_version: result.entry!.seq };
   }
 

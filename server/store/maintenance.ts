@@ -183,3 +183,35 @@ export async function collectGarbage(graph: Graph, opts: { retentionMs?: number;
   }
   return report;
 }
+
+/**
+ * What a hard schema drop (`allow_data_loss`) promises: the prior data of `paths`
+ * becomes unreachable. A dataset no state references any more (a dropped type) is
+ * deleted; on a dataset still in use (a dropped column) every version older than the
+ * oldest one a live branch, pinned snapshot or in-flight transaction references is
+ * removed, without the retention window. Snapshots by commit id from before the drop
+ * then answer `ERR_SNAPSHOT_EXPIRED`.
+ */
+export async function purgePriorVersions(graph: Graph, paths: Iterable<string>, opts: { marginMs?: number } = {}): Promise<void> {
+  graph.assertWritable();
+  const margin = opts.marginMs ?? 1;
+  const refs = await referencedTables(graph);
+  const db = await graph.tables.db();
+  for (const path of new Set(paths)) {
+    const lines = new Map<string, { lanceBranch: string | null; versions: Set<number> }>();
+    for (const t of refs.filter((r) => r.path === path)) {
+      const k = lineKey(t.path, t.lanceBranch);
+      (lines.get(k) ?? lines.set(k, { lanceBranch: t.lanceBranch, versions: new Set() }).get(k)!).versions.add(t.version);
+    }
+    if (lines.size === 0) {
+      await db.dropTable(tableNameOf(path)).catch(() => undefined); // already gone
+      continue;
+    }
+    for (const line of lines.values()) {
+      const table = await db.openTable(tableNameOf(path), undefined, line.lanceBranch ? { branch: line.lanceBranch } : {});
+      const referenced = (await table.listVersions()).filter((v) => line.versions.has(v.version)).map((v) => v.timestamp.getTime());
+      if (referenced.length === 0) continue;
+      await table.optimize({ cleanupOlderThan: new Date(Math.min(...referenced) - margin) });
+    }
+  }
+}

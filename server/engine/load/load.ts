@@ -139,6 +139,11 @@ export async function readLoad(
     if (strictInsert && ids.has(row.id)) {
       throw new EngineError("ERR_KEY_CONFLICT", `${t.name} '${row.id}' appears twice in this load`, { detail: { entity_kind: t.kind, type_name: t.name, entity_id: row.id } });
     }
+    if (ids.has(row.id)) {
+      // As in OmniGraph: one load may not give the same id (a @key value) two rows.
+      const detail = { entity_kind: t.kind, type_name: t.name, entity_id: row.id, kind: "unique_violation", line: item.line };
+      throw new EngineError("ERR_INTEGRITY", `${t.name} '${row.id}' appears twice in this load (line ${item.line}); each id may appear once per load`, { detail, location: { line: item.line, column: 1 } });
+    }
     ids.add(row.id);
     ws.upsert(t, row, strictInsert && opts.mode !== "overwrite");
   }

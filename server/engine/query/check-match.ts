@@ -105,7 +105,9 @@ class MatchChecker {
     const min = c.bounds?.min ?? 1;
     const max = c.bounds ? c.bounds.max : 1;
     if (min < 1) ctx.fail("a traversal's minimum hop count must be at least 1", c.loc);
-    if (max !== undefined && max < min) ctx.fail(`traversal bounds {${min},${max}}: the maximum is below the minimum`, c.loc);
+    // OmniGraph (T15) refuses unbounded traversals: their cost has no bound.
+    if (max === undefined) ctx.fail(`\`${c.edge}{${min},}\` is unbounded, which is disabled; give a maximum: \`${c.edge}{${min},N}\``, c.loc);
+    if (max < min) ctx.fail(`traversal bounds {${min},${max}}: the maximum is below the minimum`, c.loc);
     if (c.undirected && edge.from !== edge.to) {
       ctx.fail(`\`<${c.edge}>\` is undirected, which needs an edge between one type; \`${edge.name}\` is ${edge.from} -> ${edge.to}`, c.loc);
     }

@@ -104,70 +104,155 @@ function key(sol: Solution, vars: string[]): string {
  * variables are bound, then anti-join each `not { }`.
  */
 export async function evalMatch(m: TypedMatch, initial: Solution[], env: MatchEnv): Promise<Solution[]> {
-  let sols = initial;
-  if (sols.length === 0) return sols;
-  const bound = new Set(sols[0]!.keys());
-  const bindingOf = new Map<string, TypedBinding>();
-  const rebound: TypedBinding[] = [];
-  for (const b of m.bindings) {
-    if (bound.has(b.var)) rebound.push(b);
-    else if (bindingOf.has(b.var)) bindingOf.get(b.var)!.inline.push(...b.inline);
-    else bindingOf.set(b.var, { ...b, inline: [...b.inline] });
+  if (initial.length === 0) return initial;
+  const run = new MatchRun(m, initial, env);
+  await run.solve();
+  let sols = run.sols;
+  for (const neg of m.negations) sols = await antiJoin(neg, sols, env);
+  return sols;
+}
+
+/**
+ * The state of one match evaluation: the solutions so far, the variables they bind,
+ * and the filters and traversals still to apply. Each step consumes some of the
+ * pending work and replaces `sols`.
+ */
+class MatchRun {
+  sols: Solution[];
+  private readonly bound: Set<string>;
+  private readonly bindingOf = new Map<string, TypedBinding>();
+  private traversals: TypedTraversal[];
+  private filters: TypedFilter[];
+
+  constructor(m: TypedMatch, initial: Solution[], private readonly env: MatchEnv) {
+    this.sols = initial;
+    this.bound = new Set(initial[0]!.keys());
+    this.traversals = [...m.traversals];
+    this.filters = [...m.filters];
+    const rebound: TypedBinding[] = [];
+    for (const b of m.bindings) {
+      if (this.bound.has(b.var)) rebound.push(b);
+      else if (this.bindingOf.has(b.var)) this.bindingOf.get(b.var)!.inline.push(...b.inline);
+      else this.bindingOf.set(b.var, { ...b, inline: [...b.inline] });
+    }
+    // Outer variables re-bound inside a negation: their inline values are filters.
+    for (const b of rebound) this.sols = this.sols.filter((s) => inlineHolds(s.get(b.var)!.row, b.inline, env.ctx));
   }
-  // Outer variables re-bound inside a negation: their inline values are filters.
-  for (const b of rebound) sols = sols.filter((s) => inlineHolds(s.get(b.var)!.row, b.inline, env.ctx));
 
-  let traversals = [...m.traversals];
-  let filters = [...m.filters];
-  const applyReady = (): void => {
-    const ready = filters.filter((f) => [...varsOf(f.left), ...varsOf(f.right)].every((v) => bound.has(v)));
-    if (ready.length === 0) return;
-    filters = filters.filter((f) => !ready.includes(f));
-    sols = sols.filter((s) => ready.every((f) => evalFilter(f, s, env.ctx)));
-  };
-  const isBound = (v: string) => bound.has(v);
-
-  const fetchNodes = async (v: string, ids: Iterable<string>): Promise<Map<string, EntityRow>> => {
-    const b = bindingOf.get(v)!;
-    const rows = await env.reader.where(b.type, "id", ids, pushdownFor(v, b.inline, filters, env.ctx), env.needs(v));
-    return new Map(rows.filter((r) => inlineHolds(r, b.inline, env.ctx)).map((r) => [r.id, r]));
-  };
-
-  for (;;) {
-    applyReady();
-    if (sols.length === 0) return [];
-    const t = traversals.find((x) => isBound(x.src) || isBound(x.dst));
-    if (t) {
-      traversals = traversals.filter((x) => x !== t);
-      sols = await expand(t, sols, bound, bindingOf, env, fetchNodes);
-      continue;
-    }
-    const unbound = [...bindingOf.keys()].filter((v) => !bound.has(v) && v !== WILDCARD);
-    if (unbound.length === 0) {
+  async solve(): Promise<void> {
+    for (;;) {
+      this.applyReadyFilters();
+      if (this.sols.length === 0) return;
+      const t = this.traversals.find((x) => this.bound.has(x.src) || this.bound.has(x.dst));
+      if (t) {
+        this.traversals = this.traversals.filter((x) => x !== t);
+        await this.expand(t);
+        continue;
+      }
+      const unbound = [...this.bindingOf.keys()].filter((v) => !this.bound.has(v) && v !== WILDCARD);
+      if (unbound.length > 0) {
+        await this.scanMostConstrained(unbound);
+        continue;
+      }
       // What is left are `$_ edge $_` traversals: no endpoint will ever be bound.
-      const w = traversals[0];
+      const w = this.traversals.shift();
       if (!w) break;
-      traversals = traversals.slice(1);
-      sols = await wildcardTraversal(w, sols, bound, bindingOf, env, fetchNodes);
-      continue;
+      await this.wildcardTraversal(w);
     }
-    // Scan the most constrained variable first (inline values or pushable filters).
+    this.applyReadyFilters();
+  }
+
+  /** Applies (and retires) every filter whose variables are all bound. */
+  private applyReadyFilters(): void {
+    const ready = this.filters.filter((f) => [...varsOf(f.left), ...varsOf(f.right)].every((v) => this.bound.has(v)));
+    if (ready.length === 0) return;
+    this.filters = this.filters.filter((f) => !ready.includes(f));
+    this.sols = this.sols.filter((s) => ready.every((f) => evalFilter(f, s, this.env.ctx)));
+  }
+
+  private bind(v: string): void {
+    this.bound.add(v);
+  }
+
+  /** Scans the most constrained unbound variable (inline values or pushable filters) and crosses it in. */
+  private async scanMostConstrained(unbound: string[]): Promise<void> {
+    const { env } = this;
     const scored = unbound.map((v) => {
-      const b = bindingOf.get(v)!;
-      const pushed = pushdownFor(v, b.inline, filters, env.ctx);
-      return { v, b, pushed, score: (pushed ? 0 : 2) + (traversals.some((x) => x.src === v || x.dst === v) ? 0 : 1) };
+      const b = this.bindingOf.get(v)!;
+      const pushed = pushdownFor(v, b.inline, this.filters, env.ctx);
+      return { v, b, pushed, score: (pushed ? 0 : 2) + (this.traversals.some((x) => x.src === v || x.dst === v) ? 0 : 1) };
     });
     scored.sort((a, b) => a.score - b.score || env.reader.count(a.b.type) - env.reader.count(b.b.type));
     const pick = scored[0]!;
     const rows = (await env.reader.scan(pick.b.type, pick.pushed, env.needs(pick.v))).filter((r) => inlineHolds(r, pick.b.inline, env.ctx));
-    const next: Solution[] = [];
-    for (const s of sols) for (const r of rows) next.push(new Map(s).set(pick.v, { type: pick.b.type, row: r }));
-    sols = next;
-    bound.add(pick.v);
+    this.sols = this.sols.flatMap((s) => rows.map((r) => new Map(s).set(pick.v, { type: pick.b.type, row: r })));
+    this.bind(pick.v);
   }
-  applyReady();
-  for (const neg of m.negations) sols = await antiJoin(neg, sols, env);
-  return sols;
+
+  /** Rows of `v`'s type among `ids` that satisfy its inline values and pushable filters. */
+  private async fetchNodes(v: string, ids: Iterable<string>): Promise<Map<string, EntityRow>> {
+    const b = this.bindingOf.get(v)!;
+    const rows = await this.env.reader.where(b.type, "id", ids, pushdownFor(v, b.inline, this.filters, this.env.ctx), this.env.needs(v));
+    return new Map(rows.filter((r) => inlineHolds(r, b.inline, this.env.ctx)).map((r) => [r.id, r]));
+  }
+
+  /** Joins a traversal with one bound endpoint into the solutions. */
+  private async expand(t: TypedTraversal): Promise<void> {
+    const forward = this.bound.has(t.src);
+    const from = forward ? t.src : t.dst;
+    const to = forward ? t.dst : t.src;
+    const dir: Direction = t.undirected ? "both" : forward ? "out" : "in";
+    const fromIds = new Set(this.sols.map((s) => s.get(from)!.row.id));
+    const reach = t.min === 1 && t.max === 1 ? await neighbours(this.env, t.edge, fromIds, dir, t.edgeVar) : await reachable(this.env, t, fromIds, dir);
+    const hopsOf = (s: Solution) => reach.get(s.get(from)!.row.id) ?? [];
+    const withEdge = (s: Solution, h: Hop): Solution => (t.edgeVar && h.edge ? new Map(s).set(t.edgeVar, { type: t.edge, row: h.edge }) : s);
+
+    if (to === WILDCARD) {
+      // Without an edge variable a wildcard end only asks whether some hop exists.
+      this.sols = t.edgeVar ? this.sols.flatMap((s) => hopsOf(s).map((h) => withEdge(s, h))) : this.sols.filter((s) => hopsOf(s).length > 0);
+    } else if (this.bound.has(to)) {
+      this.sols = this.sols.flatMap((s) => {
+        const target = s.get(to)!.row.id;
+        return hopsOf(s).filter((h) => h.to === target).map((h) => withEdge(s, h));
+      });
+    } else {
+      const wanted = new Set([...reach.values()].flatMap((hops) => hops.map((h) => h.to)));
+      const rows = wanted.size ? await this.fetchNodes(to, wanted) : new Map<string, EntityRow>();
+      const type = this.bindingOf.get(to)!.type as NodeType;
+      this.sols = this.sols.flatMap((s) =>
+        hopsOf(s).flatMap((h) => {
+          const row = rows.get(h.to);
+          return row ? [withEdge(new Map(s).set(to, { type, row }), h)] : [];
+        }),
+      );
+      this.bind(to);
+    }
+    if (t.edgeVar) this.bind(t.edgeVar);
+  }
+
+  /**
+   * `$_ edge $_` (both endpoints wildcards): nothing to expand from, so the edge table
+   * decides. With an edge variable, one row per edge; otherwise the solutions survive
+   * iff the pattern matches somewhere (for `{min,max}`: some node reaches another one
+   * within the bounds, found by expanding from every edge source).
+   */
+  private async wildcardTraversal(t: TypedTraversal): Promise<void> {
+    const { env } = this;
+    const edges = await env.reader.scan(t.edge, undefined, t.edgeVar ? env.needs(t.edgeVar) : new Set());
+    if (t.edgeVar) {
+      this.sols = this.sols.flatMap((s) => edges.map((e) => new Map(s).set(t.edgeVar!, { type: t.edge, row: e })));
+      this.bind(t.edgeVar);
+      return;
+    }
+    let matches: boolean;
+    if (t.min === 1 && t.max === 1) matches = edges.length > 0;
+    else {
+      const starts = new Set(edges.flatMap((e) => (t.undirected ? [e.src!, e.dst!] : [e.src!])));
+      const reach = await reachable(env, t, starts, t.undirected ? "both" : "out");
+      matches = [...reach.values()].some((hops) => hops.length > 0);
+    }
+    if (!matches) this.sols = [];
+  }
 }
 
 /** Outer variables a negation reads. */
@@ -193,135 +278,77 @@ async function antiJoin(neg: TypedMatch, sols: Solution[], env: MatchEnv): Promi
   return sols.filter((s) => !hit.has(key(s, outer)));
 }
 
-/**
- * `$_ edge $_` (both endpoints wildcards): nothing to expand from, so the edge table
- * decides. With an edge variable, one row per edge; otherwise the solutions survive
- * iff the pattern matches somewhere (for `{min,max}`: some node reaches another one
- * within the bounds, found by expanding from every edge source).
- */
-async function wildcardTraversal(
-  t: TypedTraversal,
-  sols: Solution[],
-  bound: Set<string>,
-  bindingOf: Map<string, TypedBinding>,
-  env: MatchEnv,
-  fetchNodes: (v: string, ids: Iterable<string>) => Promise<Map<string, EntityRow>>,
-): Promise<Solution[]> {
-  const edges = await env.reader.scan(t.edge, undefined, t.edgeVar ? env.needs(t.edgeVar) : new Set());
-  if (t.edgeVar) {
-    bound.add(t.edgeVar);
-    return sols.flatMap((s) => edges.map((e) => new Map(s).set(t.edgeVar!, { type: t.edge, row: e })));
-  }
-  if (t.min === 1 && t.max === 1) return edges.length ? sols : [];
-  const SOURCE = "\u0000source";
-  const starts = new Set(edges.flatMap((e) => (t.undirected ? [e.src!, e.dst!] : [e.src!])));
-  const probe: Solution[] = [...starts].map((id) => new Map([[SOURCE, { type: t.edge, row: { id, props: {} } }]]));
-  const hits = await expand({ ...t, src: SOURCE, dst: WILDCARD }, probe, new Set([SOURCE]), bindingOf, env, fetchNodes);
-  return hits.length ? sols : [];
-}
+type Direction = "out" | "in" | "both";
 
+/** One step from a node: the node reached, and the edge taken (single-hop with an edge variable). */
 interface Hop {
   edge: EntityRow | undefined;
   to: string;
 }
 
-/** Neighbours of `ids` over one edge type: `out` follows src→dst, `in` dst→src, `both` either. */
-async function neighbours(env: MatchEnv, edge: EdgeType, ids: Iterable<string>, dir: "out" | "in" | "both", edgeVar: string | undefined): Promise<Map<string, Hop[]>> {
+/**
+ * Neighbours of `ids` over one edge type: `out` follows src→dst, `in` dst→src, `both`
+ * either. A traversal binds each neighbour once (parallel edges and the two
+ * orientations of an undirected pair collapse); with an edge variable the query asks
+ * for one row per edge, so each edge is kept (once, even as a self-loop seen both ways).
+ */
+async function neighbours(env: MatchEnv, edge: EdgeType, ids: Iterable<string>, dir: Direction, edgeVar: string | undefined): Promise<Map<string, Hop[]>> {
   const props = edgeVar ? env.needs(edgeVar) : new Set<string>();
   const adj = new Map<string, Hop[]>();
-  const push = (from: string, hop: Hop) => {
+  const seen = new Set<string>();
+  const add = (from: string, to: string, e: EntityRow) => {
+    const k = edgeVar ? `${from}\u0000${e.id}` : `${from}\u0000${to}`;
+    if (seen.has(k)) return;
+    seen.add(k);
+    const hop: Hop = { edge: edgeVar ? e : undefined, to };
     const list = adj.get(from);
-    if (list) {
-      if (!hop.edge || !list.some((h) => h.edge?.id === hop.edge!.id && h.to === hop.to)) list.push(hop);
-    } else adj.set(from, [hop]);
+    if (list) list.push(hop);
+    else adj.set(from, [hop]);
   };
   const idList = [...new Set(ids)];
-  if (dir !== "in") for (const e of await env.reader.where(edge, "src", idList, undefined, props)) push(e.src!, { edge: e, to: e.dst! });
-  if (dir !== "out") for (const e of await env.reader.where(edge, "dst", idList, undefined, props)) push(e.dst!, { edge: e, to: e.src! });
+  if (dir !== "in") for (const e of await env.reader.where(edge, "src", idList, undefined, props)) add(e.src!, e.dst!, e);
+  if (dir !== "out") for (const e of await env.reader.where(edge, "dst", idList, undefined, props)) add(e.dst!, e.src!, e);
   return adj;
 }
 
-async function expand(
-  t: TypedTraversal,
-  sols: Solution[],
-  bound: Set<string>,
-  bindingOf: Map<string, TypedBinding>,
-  env: MatchEnv,
-  fetchNodes: (v: string, ids: Iterable<string>) => Promise<Map<string, EntityRow>>,
-): Promise<Solution[]> {
-  const forward = bound.has(t.src);
-  const from = forward ? t.src : t.dst;
-  const to = forward ? t.dst : t.src;
-  const dir: "out" | "in" | "both" = t.undirected ? "both" : forward ? "out" : "in";
-  const fromIds = new Set(sols.map((s) => s.get(from)!.row.id));
-
-  // reach: from id → reachable (to id, edge) pairs.
-  let reach: Map<string, Hop[]>;
-  if (t.min === 1 && t.max === 1) {
-    reach = await neighbours(env, t.edge, fromIds, dir, t.edgeVar);
-  } else {
-    // Breadth-first, all sources at once: each (source, destination) pair once, at its
-    // first depth; a visited node is never expanded again for that source.
-    reach = new Map();
-    const adjacency = new Map<string, string[]>();
-    const visited = new Map<string, Set<string>>();
-    let frontier = new Map<string, Set<string>>();
-    for (const id of fromIds) {
-      visited.set(id, new Set([id]));
-      frontier.set(id, new Set([id]));
-      reach.set(id, []);
-    }
-    for (let depth = 1; frontier.size > 0 && (t.max === undefined || depth <= t.max); depth++) {
-      const unexpanded = new Set<string>();
-      for (const nodes of frontier.values()) for (const n of nodes) if (!adjacency.has(n)) unexpanded.add(n);
-      if (unexpanded.size) {
-        const adj = await neighbours(env, t.edge, unexpanded, dir, undefined);
-        for (const n of unexpanded) adjacency.set(n, [...new Set((adj.get(n) ?? []).map((h) => h.to))]);
-      }
-      const next = new Map<string, Set<string>>();
-      for (const [src, nodes] of frontier) {
-        const seen = visited.get(src)!;
-        const out = new Set<string>();
-        for (const n of nodes) {
-          for (const nb of adjacency.get(n) ?? []) {
-            if (seen.has(nb)) continue;
-            seen.add(nb);
-            out.add(nb);
-            if (depth >= t.min) reach.get(src)!.push({ edge: undefined, to: nb });
-          }
-        }
-        if (out.size) next.set(src, out);
-      }
-      frontier = next;
-    }
+/**
+ * Variable-length reach over `t.edge` within `t.min..t.max` hops, breadth-first from
+ * all sources at once: each (source, destination) pair once, at its first depth; a
+ * visited node is never expanded again for that source.
+ */
+async function reachable(env: MatchEnv, t: TypedTraversal, fromIds: Iterable<string>, dir: Direction): Promise<Map<string, Hop[]>> {
+  const reach = new Map<string, Hop[]>();
+  const adjacency = new Map<string, string[]>();
+  const visited = new Map<string, Set<string>>();
+  let frontier = new Map<string, Set<string>>();
+  for (const id of fromIds) {
+    visited.set(id, new Set([id]));
+    frontier.set(id, new Set([id]));
+    reach.set(id, []);
   }
-
-  const edgeBound = (s: Solution, h: Hop): Solution => (t.edgeVar && h.edge ? new Map(s).set(t.edgeVar, { type: t.edge, row: h.edge }) : s);
-  const out: Solution[] = [];
-  if (to === WILDCARD) {
-    for (const s of sols) {
-      const hops = reach.get(s.get(from)!.row.id) ?? [];
-      if (t.edgeVar) for (const h of hops) out.push(edgeBound(s, h));
-      else if (hops.length > 0) out.push(s);
-    }
-  } else if (bound.has(to)) {
-    for (const s of sols) {
-      const target = s.get(to)!.row.id;
-      for (const h of reach.get(s.get(from)!.row.id) ?? []) if (h.to === target) out.push(edgeBound(s, h));
-    }
-  } else {
-    const wanted = new Set<string>();
-    for (const hops of reach.values()) for (const h of hops) wanted.add(h.to);
-    const rows = wanted.size ? await fetchNodes(to, wanted) : new Map<string, EntityRow>();
-    const type = bindingOf.get(to)!.type as NodeType;
-    for (const s of sols) {
-      for (const h of reach.get(s.get(from)!.row.id) ?? []) {
-        const row = rows.get(h.to);
-        if (row) out.push(edgeBound(new Map(s).set(to, { type, row }), h));
+  for (let depth = 1; frontier.size > 0 && (t.max === undefined || depth <= t.max); depth++) {
+    await loadAdjacency(env, t.edge, dir, frontier, adjacency);
+    const next = new Map<string, Set<string>>();
+    for (const [src, nodes] of frontier) {
+      const seen = visited.get(src)!;
+      const out = new Set<string>();
+      for (const nb of [...nodes].flatMap((n) => adjacency.get(n) ?? [])) {
+        if (seen.has(nb)) continue;
+        seen.add(nb);
+        out.add(nb);
+        if (depth >= t.min) reach.get(src)!.push({ edge: undefined, to: nb });
       }
+      if (out.size) next.set(src, out);
     }
-    bound.add(to);
+    frontier = next;
   }
-  if (t.edgeVar) bound.add(t.edgeVar);
-  return out;
+  return reach;
+}
+
+/** Fills `adjacency` for the frontier nodes not expanded yet (one lookup per hop level). */
+async function loadAdjacency(env: MatchEnv, edge: EdgeType, dir: Direction, frontier: Map<string, Set<string>>, adjacency: Map<string, string[]>): Promise<void> {
+  const unexpanded = new Set([...frontier.values()].flatMap((nodes) => [...nodes]).filter((n) => !adjacency.has(n)));
+  if (unexpanded.size === 0) return;
+  const adj = await neighbours(env, edge, unexpanded, dir, undefined);
+  for (const n of unexpanded) adjacency.set(n, (adj.get(n) ?? []).map((h) => h.to));
 }

@@ -21,7 +21,7 @@ import {
 import { compileSchema } from "./validate.ts";
 
 export interface PlanOptions {
-  /** Allow `drop_type`/`drop_property` steps; without it they throw `ERR_SCHEMA_DATA_LOSS`. */
+  /** Make every `drop_type`/`drop_property` hard (prior data purged); without it drops are soft. */
   allowDataLoss: boolean;
   /**
    * Rows currently stored for a type (by type id). When it returns 0 the
@@ -50,23 +50,15 @@ type AnyType = NodeType | EdgeType;
  * const plan = planMigration(current, nextSource, { allowDataLoss: false });
  * if (!plan.supported) throw unsupportedError(plan);
  * @throws EngineError `ERR_PARSE` / `ERR_SCHEMA_INVALID` from compiling the
- *   source; `ERR_SCHEMA_DATA_LOSS` when the plan drops a type or property and
- *   `allowDataLoss` is false (`detail.drops` lists them).
+ *   source.
  */
 export function planMigration(current: Catalog | undefined, nextSource: string, opts: PlanOptions): MigrationPlan {
   const catalog = compileSchema(nextSource, current);
   const steps = current
     ? new Planner(current, catalog, opts).plan()
     : [...catalog.nodes, ...catalog.edges].map((t): MigrationStep => ({ kind: "add_type", ...target(t) }));
-  const drops = steps.filter(isDropStep);
-  if (drops.length > 0 && !opts.allowDataLoss) {
-    const names = drops.map((s) => (s.kind === "drop_type" ? `${s.entity} ${s.typeName}` : `${s.typeName}.${s.propertyName}`));
-    throw new EngineError(
-      "ERR_SCHEMA_DATA_LOSS",
-      `applying this schema would drop ${names.join(", ")} and its data; set allow_data_loss to confirm`,
-      { detail: { drops: names } },
-    );
-  }
+  // Soft by default: the drop leaves the current schema, earlier snapshots keep the data.
+  if (opts.allowDataLoss) for (const s of steps) if (isDropStep(s)) s.mode = "hard";
   return { catalog, steps, supported: !steps.some((s) => s.kind === "unsupported_change") };
 }
 
@@ -102,7 +94,7 @@ class Planner {
     const kept = new Set([...this.next.nodes, ...this.next.edges].map((t) => t.id));
     // Edges before nodes: an edge type depends on its endpoint node types.
     for (const t of [...this.current.edges, ...this.current.nodes]) {
-      if (!kept.has(t.id)) this.steps.push({ kind: "drop_type", ...target(t) });
+      if (!kept.has(t.id)) this.steps.push({ kind: "drop_type", mode: "soft", ...target(t) });
     }
     return this.steps;
   }
@@ -188,7 +180,7 @@ class Planner {
     const kept = new Set(t.properties.map((p) => p.id));
     for (const op of old.properties) {
       if (!kept.has(op.id)) {
-        this.steps.push({ kind: "drop_property", ...target(t), propertyId: op.id, propertyName: op.name });
+        this.steps.push({ kind: "drop_property", mode: "soft", ...target(t), propertyId: op.id, propertyName: op.name });
       }
     }
   }

@@ -15,14 +15,20 @@ export const MAX_VECTOR_DIM = 2 ** 31 - 1;
 
 const NUMERIC: ReadonlySet<ScalarBase> = new Set(["I32", "I64", "U32", "U64", "F32", "F64"]);
 
-/** Resolves `T`, `T?`, `[T]`, `enum(...)` and `Vector(n)`; enum values come out sorted and de-duplicated. */
+/** Resolves `T`, `T?`, `[T]`, `enum(...)` and `Vector(n)`; enum values come out sorted (a repeated value is an error). */
 export function resolvePropType(ref: TypeRefAst, fail: FailAt): { type: PropType; nullable: boolean } {
   const core = ref.core;
   switch (core.kind) {
     case "base":
       return { type: { kind: "scalar", base: core.base }, nullable: ref.nullable };
     case "enum": {
-      const values = [...new Set(core.values.map((v) => v.value))].sort();
+      // OmniGraph refuses a repeated value rather than silently collapsing it.
+      const seen = new Set<string>();
+      for (const v of core.values) {
+        if (seen.has(v.value)) fail(`enum value '${v.value}' appears twice; list each value once`, v.loc);
+        seen.add(v.value);
+      }
+      const values = [...seen].sort();
       return { type: { kind: "enum", values }, nullable: ref.nullable };
     }
     case "vector":

@@ -87,11 +87,19 @@ export interface UpdatePropertyMetadataStep extends StepTarget {
   propertyName: string;
   fields: PropertyMetadataField[];
 }
+/**
+ * How a drop treats the prior data (OmniGraph v0.10): `soft` leaves it readable from
+ * earlier snapshots (time travel); `hard` (with `allow_data_loss`) purges the prior
+ * versions of the affected datasets, so it becomes unreachable.
+ */
+export type DropMode = "soft" | "hard";
 export interface DropTypeStep extends StepTarget {
   kind: "drop_type";
+  mode: DropMode;
 }
 export interface DropPropertyStep extends StepTarget {
   kind: "drop_property";
+  mode: DropMode;
   propertyId: string;
   propertyName: string;
 }
@@ -162,7 +170,7 @@ export function stepNeedsDataChange(step: MigrationStep): boolean {
   return dataChangeFor(step) !== undefined;
 }
 
-/** Steps that remove stored data (refused without `allowDataLoss`). */
+/** Steps that remove a type or property from the current schema (soft or hard). */
 export function isDropStep(step: MigrationStep): step is DropTypeStep | DropPropertyStep {
   return step.kind === "drop_type" || step.kind === "drop_property";
 }

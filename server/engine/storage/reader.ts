@@ -1,6 +1,22 @@
 import type { Snapshot } from "../../store/snapshot.ts";
 import { fromArrowRow, keyOf, type EntityRow, type GraphType } from "./columns.ts";
+import { StoreError } from "../../store/errors.ts";
+import { EngineError } from "../errors.ts";
 import { inList } from "./sql.ts";
+
+/**
+ * The storage boundary of reads: any failure of LanceDB itself becomes a typed
+ * `ERR_LANCE` store error whose message names what was being read, never Lance's own
+ * text (build paths, plan dumps); the original error stays the `cause` for logs.
+ */
+async function guarded<T>(t: GraphType, what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof StoreError || e instanceof EngineError) throw e;
+    throw new StoreError("ERR_LANCE", `the storage layer failed to ${what} ${t.kind} ${t.name}`, { type_name: t.name, entity_kind: t.kind, operation: what }, e);
+  }
+}
 
 /** Ids per `IN (...)` list: keeps each filter small enough for the planner. */
 const IN_CHUNK = 512;
@@ -36,11 +52,13 @@ export class SnapshotReader {
 
   private async run(t: GraphType, where: string | undefined, props: Set<string> | "all", limit?: number): Promise<EntityRow[]> {
     if (!this.has(t)) return [];
-    const table = await this.snapshot.table(keyOf(t));
-    let q = table.query().select(this.columns(t, props));
-    if (where) q = q.where(where);
-    if (limit !== undefined) q = q.limit(limit);
-    const raw = await q.toArray();
+    const raw = await guarded(t, "read", async () => {
+      const table = await this.snapshot.table(keyOf(t));
+      let q = table.query().select(this.columns(t, props));
+      if (where) q = q.where(where);
+      if (limit !== undefined) q = q.limit(limit);
+      return q.toArray();
+    });
     this.stats.rows += raw.length;
     return raw.map((r) => fromArrowRow(t, r as Record<string, unknown>));
   }
@@ -75,10 +93,12 @@ export class SnapshotReader {
   async nearest(t: GraphType, vectorColumn: string, q: Float32Array, k: number, where: string | undefined, props: Set<string> | "all"): Promise<{ row: EntityRow; distance: number }[]> {
     if (!this.has(t)) return [];
     this.stats.scans++;
-    const table = await this.snapshot.table(keyOf(t));
-    let vq = table.vectorSearch(Array.from(q)).column(vectorColumn).distanceType("l2").select([...this.columns(t, props), "_distance"]).limit(k);
-    if (where) vq = vq.where(where);
-    const raw = await vq.toArray();
+    const raw = await guarded(t, "search", async () => {
+      const table = await this.snapshot.table(keyOf(t));
+      let vq = table.vectorSearch(Array.from(q)).column(vectorColumn).distanceType("l2").select([...this.columns(t, props), "_distance"]).limit(k);
+      if (where) vq = vq.where(where);
+      return vq.toArray();
+    });
     this.stats.rows += raw.length;
     return raw.map((r) => ({ row: fromArrowRow(t, r as Record<string, unknown>), distance: Number((r as { _distance: number })._distance) }));
   }

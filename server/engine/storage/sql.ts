@@ -35,13 +35,38 @@ export function literal(v: Value, t: PropType | "string"): string | undefined {
         case "DateTime":
           return typeof v === "number" && Number.isFinite(v) ? `timestamp ${stringLiteral(formatDateTime(v).replace("T", " ").replace("Z", ""))}` : undefined;
         default:
-          if (typeof v === "bigint") return v.toString();
-          if (typeof v === "number" && Number.isFinite(v)) return numberLiteral(v);
-          return undefined;
+          return numericLiteral(v, t.base);
       }
     default:
       return undefined;
   }
+}
+
+/** Integer column ranges: DataFusion cannot cast a literal outside them (or a fraction) to the column type. */
+const INTEGER_RANGE: Partial<Record<string, readonly [bigint, bigint]>> = {
+  I32: [-(2n ** 31n), 2n ** 31n - 1n],
+  U32: [0n, 2n ** 32n - 1n],
+  I64: [-(2n ** 63n), 2n ** 63n - 1n],
+  U64: [0n, 2n ** 64n - 1n],
+};
+
+/**
+ * A number literal for a numeric column, or undefined when the value has no exact
+ * literal of the column's type (a fraction or an out-of-range value against an integer
+ * column): then the engine compares the rows itself, numerically.
+ */
+function numericLiteral(v: Value, base: string): string | undefined {
+  const range = INTEGER_RANGE[base];
+  if (range) {
+    let n: bigint;
+    if (typeof v === "bigint") n = v;
+    else if (typeof v === "number" && Number.isInteger(v)) n = BigInt(v);
+    else return undefined;
+    return n >= range[0] && n <= range[1] ? n.toString() : undefined;
+  }
+  if (typeof v === "bigint") return v.toString();
+  if (typeof v === "number" && Number.isFinite(v)) return base === "F32" && Math.abs(v) > 3.4028234663852886e38 ? undefined : numberLiteral(v);
+  return undefined;
 }
 
 function numberLiteral(n: number): string {

@@ -156,22 +156,29 @@ async function checkUniques(ws: WorkingSet, t: GraphType, rows: EntityRow[], out
   }
 }
 
+/**
+ * `@card` for every source node whose outgoing edge count the write changes: the
+ * source of each written edge, the previous source of an edge the write moves or
+ * deletes. As in OmniGraph, a node-only write is not checked (load nodes, then
+ * edges): the minimum binds once an edge write touches the node.
+ */
 async function checkCardinality(ws: WorkingSet, out: Violation[]): Promise<void> {
   for (const e of ws.catalog.edges) {
     if (e.card.min === 0 && e.card.max === undefined) continue;
     const from = findNode(ws.catalog, e.from);
-    if (!from) continue;
-    const sources = new Set<string>();
     const ec = ws.pending(e);
-    if (ec) {
-      for (const r of ec.upserts.values()) sources.add(r.src!);
-      // A deleted edge's source may drop below the minimum.
-      if (ec.deletes.size && e.card.min > 0) {
-        for (const r of await ws.reader.where(e, "id", ec.deletes, undefined, new Set())) sources.add(r.src!);
+    if (!from || !ec) continue;
+    const sources = new Set<string>();
+    for (const r of ec.upserts.values()) sources.add(r.src!);
+    if (e.card.min > 0) {
+      // An edge that leaves its stored source (moved or deleted) may take it below the minimum.
+      const leaving = new Set([...ec.deletes, ...ec.upserts.keys()]);
+      if (leaving.size && ws.reader.has(e)) {
+        for (const r of await ws.reader.where(e, "id", leaving, undefined, new Set())) {
+          if (ec.deletes.has(r.id) || ec.upserts.get(r.id)?.src !== r.src) sources.add(r.src!);
+        }
       }
     }
-    const nc = ws.pending(from);
-    if (nc && e.card.min > 0) for (const id of nc.upserts.keys()) sources.add(id);
     if (sources.size === 0) continue;
     const alive = await ws.getMany(from, sources);
     const counts = new Map<string, number>();

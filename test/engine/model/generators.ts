@@ -370,8 +370,9 @@ function inlineFor(schema: MSchema, g: MGraph | undefined, b: MBinding, ch: Choi
 function boundsFor(same: boolean, ch: Choices): MTraversal["bounds"] {
   if (!same || !ch.maybe(35)) return undefined;
   const min = 1 + ch.int(2);
-  const maxChoice = ch.int(4); // 0 → min (or 1,1), 1 → min+1, 2 → min+2, 3 → unbounded
-  return { min, max: maxChoice === 3 ? undefined : min + maxChoice };
+  // Unbounded `{n,}` is refused at type check (OmniGraph T15), so every bound is finite.
+  const maxChoice = ch.int(4); // 0 → min (or 1,1), 1 → min+1, 2 → min+2, 3 → min+5
+  return { min, max: min + (maxChoice === 3 ? 5 : maxChoice) };
 }
 
 /** A random type-correct read query over `schema`; literals mostly come from values in `g`. */

@@ -17,11 +17,11 @@
  * - match: a solution assigns every node variable of the scope (explicit `$v: T`
  *   or implied by a traversal endpoint) a node of its type and every edge variable
  *   an edge of its type. Inline `{ prop: value }` is `=`.
- * - one-hop traversal `$a edge $b`: one solution per matching edge (bag
- *   semantics — two parallel edges give two rows). `<edge>` matches either
- *   orientation (a self-loop once). `$e:edge` binds the edge ("one row per edge").
- *   A `$_` endpoint is existential: without an edge variable the solution is kept
- *   once if some edge matches.
+ * - one-hop traversal `$a edge $b`: each neighbour once (OmniGraph: parallel
+ *   edges and both orientations of `<edge>` collapse). `<edge>` matches either
+ *   orientation. `$e:edge` binds the edge ("one row per edge"). A `$_` endpoint is
+ *   existential: without an edge variable the solution is kept once if some edge
+ *   matches.
  * - `{min,max}` (other than `{1,1}`): "each (source, destination) pair appears once,
  *   and visited nodes are not re-expanded" — i.e. BFS from the source with a
  *   visited set that starts with the source: the pair (s, d) holds iff d ≠ s and the
@@ -345,8 +345,8 @@ function solve(m: MMatch, outer: Solution, g: MGraph, schema: MSchema): Solution
       const fits = (x: MEdge, from: string | undefined, to: string | undefined) => (from === undefined || x.src === from) && (to === undefined || x.dst === to);
       const hits = edgesOf(g, e.name).filter((x) => fits(x, a, b) || (t.undirected && fits(x, b, a)));
       if (t.edgeVar) return hits.map((x) => new Map(s).set(t.edgeVar!, bindEdge(e, x)));
-      if (a === undefined || b === undefined) return hits.length > 0 ? [s] : [];
-      return hits.map(() => s);
+      // Without an edge variable each neighbour is bound once (parallel edges collapse).
+      return hits.length > 0 ? [s] : [];
     });
   }
   // 4. Filters.
@@ -618,12 +618,10 @@ export function runMutation(schema: MSchema, before: MGraph, statements: MStatem
  * 1. `{min,max}` traversals: the source is never its own destination (a cycle back to
  *    it, or a self-loop edge, does not pair s with s), and a node first reached below
  *    `min` is not reported later at a depth ≥ min ("visited nodes are not
- *    re-expanded", read literally). `{1,1}` behaves as a plain one-hop traversal: one
- *    row per edge and self-loops included (so `{1,1}` can return (a, a) and parallel
- *    duplicates that `{1,2}` does not).
- * 2. A one-hop traversal without an edge variable yields one row per matching edge
- *    (parallel edges duplicate rows); with a `$_` endpoint it is existential (one
- *    row).
+ *    re-expanded", read literally). `{1,1}` behaves as a plain one-hop traversal,
+ *    self-loops included (so `{1,1}` can return (a, a), which `{1,2}` does not).
+ * 2. A one-hop traversal without an edge variable binds each neighbour once, as in
+ *    OmniGraph; with an edge variable it yields one row per edge.
  * 3. A bare `$v` renders as the whole entity object, in aggregate queries too (it
  *    groups by the entity's id).
  * 4. A keyed insert of an existing node replaces the row: properties the insert omits

@@ -104,7 +104,7 @@ test("queries over the context and signals fixture schemas type-check", (t) => {
       limit 10
     }
     query lineage($slug: String) {
-      match { $d: Decision { slug: $slug } $d supersedes{1,} $old }
+      match { $d: Decision { slug: $slug } $d supersedes{1,8} $old }
       return { $old.slug, $old.decided_at }
       order { $old.decided_at desc }
     }

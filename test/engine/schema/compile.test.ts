@@ -72,7 +72,7 @@ edge Cites: Paper -> Paper`);
 
 test("every base type, nullability, lists, enums and vectors", (t) => {
   const bases = ["String", "Blob", "Bool", "I32", "I64", "U32", "U64", "F32", "F64", "DateTime", "Date"];
-  const src = `node A {\n${bases.map((b, i) => `  s${i}: ${b}\n  n${i}: ${b}?\n`).join("")}  l: [I64]\n  e: enum(b, a, b, in-progress, 2x)?\n  v: Vector(1)\n}`;
+  const src = `node A {\n${bases.map((b, i) => `  s${i}: ${b}\n  n${i}: ${b}?\n`).join("")}  l: [I64]\n  e: enum(b, a, in-progress, 2x)?\n  v: Vector(1)\n}`;
   const a = node(src);
   bases.forEach((b, i) => {
     t.deepEqual(findProperty(a, `s${i}`)?.type, { kind: "scalar", base: b } as never);

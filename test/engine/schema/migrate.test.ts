@@ -200,17 +200,18 @@ test("update_property_metadata for description, embed, annotations and relaxed n
   t.false(p.steps.some(stepNeedsDataChange));
 });
 
-test("drop_type and drop_property need allowDataLoss; the error names what would be dropped", (t) => {
+test("drop_type and drop_property are soft by default and hard with allowDataLoss", (t) => {
   const next = `node Person { name: String @key  status: enum(active, gone) }`;
-  const err = throwsEngine(t, () => plan(next, SAFE), "ERR_SCHEMA_DATA_LOSS");
-  t.deepEqual(err?.detail?.["drops"], ["Person.age", "edge WorksAt", "node Company"]);
+  const soft = plan(next, SAFE);
+  t.true(soft.supported);
+  t.deepEqual(soft.steps.map((s) => s.kind === "drop_type" || s.kind === "drop_property" ? s.mode : s.kind), ["soft", "soft", "soft"]);
   const p = plan(next, LOSSY);
   t.true(p.supported);
   const person = findNode(p.current, "Person")!;
   t.deepEqual(p.steps, [
-    { kind: "drop_property", entity: "node", typeId: person.id, typeName: "Person", propertyId: findProperty(person, "age")!.id, propertyName: "age" },
-    { kind: "drop_type", entity: "edge", typeId: findEdge(p.current, "WorksAt")!.id, typeName: "WorksAt" },
-    { kind: "drop_type", entity: "node", typeId: findNode(p.current, "Company")!.id, typeName: "Company" },
+    { kind: "drop_property", mode: "hard", entity: "node", typeId: person.id, typeName: "Person", propertyId: findProperty(person, "age")!.id, propertyName: "age" },
+    { kind: "drop_type", mode: "hard", entity: "edge", typeId: findEdge(p.current, "WorksAt")!.id, typeName: "WorksAt" },
+    { kind: "drop_type", mode: "hard", entity: "node", typeId: findNode(p.current, "Company")!.id, typeName: "Company" },
   ]);
   t.deepEqual(p.steps.map(dataChangeFor).map((d) => d?.kind), ["drop_column", "drop_dataset", "drop_dataset"]);
 });

@@ -1,0 +1,32 @@
+import type { DifferenceId } from "./case.ts";
+
+/**
+ * Every deliberate difference between our engine and OmniGraph v0.10's semantics, in
+ * one place (rendered into docs/conformance.md). Extensions are differences too.
+ */
+export const DIFFERENCES: Record<DifferenceId, { title: string; ours: string; omnigraph: string; why: string }> = {
+  "affected-nodes-distinct": {
+    title: "`affected_nodes` counts distinct rows",
+    ours: "A mutation that inserts a node and then updates it reports `affected_nodes: 1`: the count is of distinct rows the commit writes, for inserts, updates and deletes alike.",
+    omnigraph: "Reports 2 for an insert plus an update of the same node (one per statement), yet counts distinct rows for overlapping deletes.",
+    why: "One rule for every statement kind; the number then says how many rows the commit changed.",
+  },
+  "schema-apply-with-branches": {
+    title: "Schema apply while other branches exist",
+    ours: "Applies the schema to the target branch; other branches keep their schema, and merging an old-schema branch afterwards works (its rows are read through the new catalog).",
+    omnigraph: "Refuses schema apply while any branch other than `main` exists.",
+    why: "Long-lived branches are common in a hosted service; requiring every branch to be merged or deleted before a schema change blocks teams for no safety gain, since each commit records its own schema.",
+  },
+  "error-class": {
+    title: "Error classes are our typed codes",
+    ours: "Each failure is a stable `ERR_…` code (ERR_PARSE for syntax, ERR_SCHEMA_INVALID for schema rules, ERR_TYPE for query type errors, ERR_INTEGRITY for constraint violations, …).",
+    omnigraph: "Rust error enums whose text carries a class tag (e.g. `T15`, `parse error:`); some schema rule violations surface as parse errors.",
+    why: "Clients branch on codes, never on message text; a rule violation in a well-formed schema is ERR_SCHEMA_INVALID even where OmniGraph reports it from its parser.",
+  },
+  "no-manifest-internals": {
+    title: "Storage internals are ours",
+    ours: "Our store is Lance datasets plus our own `__manifest` commit log; dataset paths, version numbers and handle caches are not part of the contract.",
+    omnigraph: "Tests assert on its own manifest versions, dataset URIs and internal handles.",
+    why: "Only user-visible behaviour (rows, errors, commits, snapshots) is the contract; internals differ by design.",
+  },
+};

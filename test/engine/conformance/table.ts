@@ -1,0 +1,8 @@
+import type { Entry } from "./case.ts";
+import { aggregation } from "./cases/aggregation.ts";
+import { literalFilters } from "./cases/literal-filters.ts";
+import { ordering } from "./cases/ordering.ts";
+import { traversal } from "./cases/traversal.ts";
+
+/** Every upstream test function of the files in `UPSTREAM_FILES`. */
+export const TABLE: Entry[] = [...traversal, ...aggregation, ...ordering, ...literalFilters];

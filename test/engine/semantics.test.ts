@@ -67,9 +67,15 @@ for (const target of targets) {
       t.is(await codeOf(load(e, `{"type":"Company","data":{"id":"Initech","name":"Initech"}}\n{"type":"Company","data":{"name":"Initech"}}`, mode)), "ERR_INTEGRITY", mode);
       t.is((await e.snapshot()).commitId, head);
     }
-    // Explicit edge ids count too.
+    // A @key value twice is refused in append mode too; any other explicit id twice is a
+    // key conflict in append and overwrite, and the last row wins in merge mode.
     const e = await social();
-    t.is(await codeOf(load(e, `{"edge":"Knows","from":"Alice","to":"Diana","data":{"id":"k"}}\n{"edge":"Knows","from":"Bob","to":"Diana","data":{"id":"k"}}`)), "ERR_INTEGRITY");
+    t.is(await codeOf(load(e, `{"type":"Person","data":{"name":"Eve"}}\n{"type":"Person","data":{"name":"Eve"}}`, "append")), "ERR_INTEGRITY");
+    const twice = `{"edge":"Knows","from":"Alice","to":"Diana","data":{"id":"k"}}\n{"edge":"Knows","from":"Bob","to":"Diana","data":{"id":"k"}}`;
+    t.is(await codeOf(load(e, twice, "overwrite")), "ERR_KEY_CONFLICT");
+    t.is(await codeOf(load(e, twice, "append")), "ERR_KEY_CONFLICT");
+    await load(e, twice, "merge");
+    t.deepEqual(await rowsOf(e, `query q() { match { $a: Person  $a $k:knows $b  $k.id = "k" } return { $a.name } }`), [{ "a.name": "Bob" }]);
   });
 
   test(`${target.name}: @card(min..) is checked only for the sources an edge write touches (nodes first, edges later)`, async (t) => {

@@ -136,13 +136,18 @@ export async function readLoad(
       });
     }
     const ids = seen.get(k) ?? seen.set(k, new Set()).get(k)!;
-    if (strictInsert && ids.has(row.id)) {
-      throw new EngineError("ERR_KEY_CONFLICT", `${t.name} '${row.id}' appears twice in this load`, { detail: { entity_kind: t.kind, type_name: t.name, entity_id: row.id } });
-    }
     if (ids.has(row.id)) {
-      // As in OmniGraph: one load may not give the same id (a @key value) two rows.
-      const detail = { entity_kind: t.kind, type_name: t.name, entity_id: row.id, kind: "unique_violation", line: item.line };
-      throw new EngineError("ERR_INTEGRITY", `${t.name} '${row.id}' appears twice in this load (line ${item.line}); each id may appear once per load`, { detail, location: { line: item.line, column: 1 } });
+      // As in OmniGraph: a @key value twice in one load is a @unique violation in every
+      // mode; any other id twice is a key conflict, except in merge mode (last row wins).
+      const detail = { entity_kind: t.kind, type_name: t.name, entity_id: row.id, line: item.line };
+      if (keyed) {
+        throw new EngineError("ERR_INTEGRITY", `${t.name} '${row.id}' appears twice in this load (again on line ${item.line}); each @key value may appear once per load`, {
+          detail: { ...detail, kind: "unique_violation" }, location: { line: item.line, column: 1 },
+        });
+      }
+      if (strictInsert || opts.mode === "overwrite") {
+        throw new EngineError("ERR_KEY_CONFLICT", `${t.name} '${row.id}' appears twice in this load (again on line ${item.line})`, { detail, location: { line: item.line, column: 1 } });
+      }
     }
     ids.add(row.id);
     ws.upsert(t, row, strictInsert && opts.mode !== "overwrite");

@@ -19,7 +19,9 @@ export type RowsExpect = { rows: Row[] } | { column: string; sorted: unknown[] }
 
 export type Step =
   | { op: "load"; data: string; mode?: LoadMode; branch?: string; from?: string; error?: string; total?: number }
-  | { op: "mutate"; query: string; name?: string; params?: Params; branch?: string; affected?: [nodes: number, edges: number]; error?: string }
+  | { op: "mutate"; query: string; name?: string; params?: Params; branch?: string; affected?: [nodes: number, edges: number]; error?: string; viaSecond?: boolean }
+  /** Opens a second handle on the same graph (a second process, as far as the store knows). */
+  | { op: "openSecond" }
   | ({ op: "query"; query: string; name?: string; params?: Params; branch?: string; at?: string } & (RowsExpect | { error: string }))
   | { op: "schema"; source: string; allowDataLoss?: boolean; applied?: boolean; steps?: string[]; error?: string }
   | { op: "branch"; create: string; from?: string; error?: string }

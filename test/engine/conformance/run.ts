@@ -1,5 +1,6 @@
 import type { ExecutionContext } from "ava";
-import type { GraphEngine } from "../../../server/engine/engine.ts";
+import { GraphEngine } from "../../../server/engine/engine.ts";
+import { Graph } from "../../../server/store/graph.ts";
 import { compileQuery } from "../../../server/engine/query/typecheck.ts";
 import { compileSchema } from "../../../server/engine/schema/index.ts";
 import type { StoreTarget } from "../../store/support.ts";
@@ -43,6 +44,7 @@ export async function runEntry(t: ExecutionContext, entry: Entry, target: StoreT
     e = entry.graph ? await engineWith(target, entry.graph.schema, entry.graph.data) : await freshEngine(target);
   }
   const marks = new Map<string, string>();
+  let second: GraphEngine | undefined;
   for (const [i, step] of steps.entries()) {
     const where = `${entry.file}:${entry.line} ${entry.test} step ${i + 1} (${step.op})`;
     if (step.op === "compileSchema" || step.op === "compileQuery") {
@@ -53,18 +55,19 @@ export async function runEntry(t: ExecutionContext, entry: Entry, target: StoreT
     switch (step.op) {
       case "load": {
         const p = g.load({ input: step.data, strict: true, actor: ACTOR, ...(step.mode ? { mode: step.mode } : {}), ...(step.branch ? { branch: step.branch } : {}), ...(step.from ? { from: step.from } : {}) });
-        if (step.error) t.is(await codeOf(p), step.error, where);
-        else {
-          const out = await p;
+        const out = await settle(t, p, step.error, where);
+        if (out) {
           if (step.total !== undefined) t.is(field(out, "total_entities"), step.total, where);
         }
         break;
       }
+      case "openSecond":
+        second = new GraphEngine(await Graph.open(g.graph.loc, { mode: "read-write" }));
+        break;
       case "mutate": {
-        const p = g.mutate({ query: step.query, params: step.params ?? {}, actor: ACTOR, ...(step.name ? { name: step.name } : {}), ...(step.branch ? { branch: step.branch } : {}) });
-        if (step.error) t.is(await codeOf(p), step.error, where);
-        else {
-          const out = await p;
+        const p = (step.viaSecond ? second! : g).mutate({ query: step.query, params: step.params ?? {}, actor: ACTOR, ...(step.name ? { name: step.name } : {}), ...(step.branch ? { branch: step.branch } : {}) });
+        const out = await settle(t, p, step.error, where);
+        if (out) {
           if (step.affected) t.deepEqual([field(out, "affected_nodes"), field(out, "affected_edges")], step.affected, where);
         }
         break;
@@ -87,9 +90,8 @@ export async function runEntry(t: ExecutionContext, entry: Entry, target: StoreT
       }
       case "schema": {
         const p = g.applySchema({ source: step.source, actor: ACTOR, ...(step.allowDataLoss ? { allowDataLoss: true } : {}) });
-        if (step.error) t.is(await codeOf(p), step.error, where);
-        else {
-          const out = await p;
+        const out = await settle(t, p, step.error, where);
+        if (out) {
           if (step.applied !== undefined) t.is(out.applied, step.applied, where);
           if (step.steps) t.deepEqual(out.steps.map((s) => s.kind).sort(), [...step.steps].sort(), where);
         }
@@ -110,8 +112,8 @@ export async function runEntry(t: ExecutionContext, entry: Entry, target: StoreT
           t.is(caught?.code, step.error, where);
           if (step.conflicts) t.deepEqual((caught?.detail?.merge_conflicts ?? []).map((c) => c.kind).sort(), [...step.conflicts].sort(), where);
         } else {
-          const out = await p;
-          if (step.outcome) t.is(out.outcome, step.outcome, where);
+          const out = await settle(t, p, undefined, where);
+          if (out && step.outcome) t.is(out.outcome, step.outcome, where);
         }
         break;
       }
@@ -120,6 +122,16 @@ export async function runEntry(t: ExecutionContext, entry: Entry, target: StoreT
         break;
     }
   }
+}
+
+/** Awaits `p` and asserts its outcome code (`ok` unless `expected`); the result when it succeeded. */
+async function settle<T>(t: ExecutionContext, p: Promise<T>, expected: string | undefined, where: string): Promise<T | undefined> {
+  let result: T | undefined;
+  const code = await codeOf(p.then((r) => {
+    result = r;
+  }));
+  t.is(code, expected ?? "ok", where);
+  return result;
 }
 
 function compareLoose(a: unknown, b: unknown): number {

@@ -3,6 +3,7 @@ import { aggregation } from "./cases/aggregation.ts";
 import { literalFilters } from "./cases/literal-filters.ts";
 import { ordering } from "./cases/ordering.ts";
 import { traversal } from "./cases/traversal.ts";
+import { validators } from "./cases/validators.ts";
 
 /** Every upstream test function of the files in `UPSTREAM_FILES`. */
-export const TABLE: Entry[] = [...traversal, ...aggregation, ...ordering, ...literalFilters];
+export const TABLE: Entry[] = [...traversal, ...aggregation, ...ordering, ...literalFilters, ...validators];

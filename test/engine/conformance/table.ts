@@ -1,9 +1,10 @@
 import type { Entry } from "./case.ts";
 import { aggregation } from "./cases/aggregation.ts";
+import { endToEnd } from "./cases/end-to-end.ts";
 import { literalFilters } from "./cases/literal-filters.ts";
 import { ordering } from "./cases/ordering.ts";
 import { traversal } from "./cases/traversal.ts";
 import { validators } from "./cases/validators.ts";
 
 /** Every upstream test function of the files in `UPSTREAM_FILES`. */
-export const TABLE: Entry[] = [...traversal, ...aggregation, ...ordering, ...literalFilters, ...validators];
+export const TABLE: Entry[] = [...endToEnd, ...traversal, ...aggregation, ...ordering, ...literalFilters, ...validators];

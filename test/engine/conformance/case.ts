@@ -19,7 +19,12 @@ export type RowsExpect = { rows: Row[] } | { column: string; sorted: unknown[] }
 
 export type Step =
   | { op: "load"; data: string; mode?: LoadMode; branch?: string; from?: string; error?: string; total?: number }
-  | { op: "mutate"; query: string; name?: string; params?: Params; branch?: string; affected?: [nodes: number, edges: number]; error?: string; viaSecond?: boolean }
+  | { op: "mutate"; query: string; name?: string; params?: Params; branch?: string; affected?: [nodes: number, edges: number]; error?: string; viaSecond?: boolean; expectAt?: string }
+  /** Counts the commits of `main` so far under `label`; `commitsSince` asserts how many were added since. */
+  | { op: "countCommits"; label: string }
+  | { op: "commitsSince"; label: string; n: number }
+  /** The list of branches, sorted. */
+  | { op: "branches"; names: string[] }
   /** Opens a second handle on the same graph (a second process, as far as the store knows). */
   | { op: "openSecond" }
   | ({ op: "query"; query: string; name?: string; params?: Params; branch?: string; at?: string } & (RowsExpect | { error: string }))

@@ -45,6 +45,7 @@ export async function runEntry(t: ExecutionContext, entry: Entry, target: StoreT
   }
   const marks = new Map<string, string>();
   let second: GraphEngine | undefined;
+  const counts = new Map<string, number>();
   for (const [i, step] of steps.entries()) {
     const where = `${entry.file}:${entry.line} ${entry.test} step ${i + 1} (${step.op})`;
     if (step.op === "compileSchema" || step.op === "compileQuery") {
@@ -65,7 +66,8 @@ export async function runEntry(t: ExecutionContext, entry: Entry, target: StoreT
         second = new GraphEngine(await Graph.open(g.graph.loc, { mode: "read-write" }));
         break;
       case "mutate": {
-        const p = (step.viaSecond ? second! : g).mutate({ query: step.query, params: step.params ?? {}, actor: ACTOR, ...(step.name ? { name: step.name } : {}), ...(step.branch ? { branch: step.branch } : {}) });
+        const expectCommit = step.expectAt === undefined ? undefined : marks.get(step.expectAt);
+        const p = (step.viaSecond ? second! : g).mutate({ query: step.query, params: step.params ?? {}, actor: ACTOR, ...(expectCommit ? { expectCommit } : {}), ...(step.name ? { name: step.name } : {}), ...(step.branch ? { branch: step.branch } : {}) });
         const out = await settle(t, p, step.error, where);
         if (out) {
           if (step.affected) t.deepEqual([field(out, "affected_nodes"), field(out, "affected_edges")], step.affected, where);
@@ -117,6 +119,15 @@ export async function runEntry(t: ExecutionContext, entry: Entry, target: StoreT
         }
         break;
       }
+      case "countCommits":
+        counts.set(step.label, (await g.graph.history("main")).length);
+        break;
+      case "commitsSince":
+        t.is((await g.graph.history("main")).length - counts.get(step.label)!, step.n, where);
+        break;
+      case "branches":
+        t.deepEqual((await g.graph.listBranches()).map((b) => b.name).sort(), [...step.names].sort(), where);
+        break;
       case "mark":
         marks.set(step.label, (await g.snapshot({ branch: step.branch ?? "main" })).commitId);
         break;

@@ -5,6 +5,7 @@ import { literalFilters } from "./cases/literal-filters.ts";
 import { ordering } from "./cases/ordering.ts";
 import { traversal } from "./cases/traversal.ts";
 import { validators } from "./cases/validators.ts";
+import { writes } from "./cases/writes.ts";
 
 /** Every upstream test function of the files in `UPSTREAM_FILES`. */
-export const TABLE: Entry[] = [...endToEnd, ...traversal, ...aggregation, ...ordering, ...literalFilters, ...validators];
+export const TABLE: Entry[] = [...endToEnd, ...traversal, ...aggregation, ...ordering, ...literalFilters, ...validators, ...writes];

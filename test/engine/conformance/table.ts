@@ -1,5 +1,6 @@
 import type { Entry } from "./case.ts";
 import { aggregation } from "./cases/aggregation.ts";
+import { branching } from "./cases/branching.ts";
 import { consistency } from "./cases/consistency.ts";
 import { endToEnd } from "./cases/end-to-end.ts";
 import { literalFilters } from "./cases/literal-filters.ts";
@@ -9,4 +10,4 @@ import { validators } from "./cases/validators.ts";
 import { writes } from "./cases/writes.ts";
 
 /** Every upstream test function of the files in `UPSTREAM_FILES`. */
-export const TABLE: Entry[] = [...endToEnd, ...traversal, ...aggregation, ...ordering, ...literalFilters, ...validators, ...writes, ...consistency];
+export const TABLE: Entry[] = [...endToEnd, ...traversal, ...aggregation, ...ordering, ...literalFilters, ...validators, ...writes, ...consistency, ...branching];

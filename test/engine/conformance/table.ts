@@ -4,10 +4,11 @@ import { branching } from "./cases/branching.ts";
 import { consistency } from "./cases/consistency.ts";
 import { endToEnd } from "./cases/end-to-end.ts";
 import { literalFilters } from "./cases/literal-filters.ts";
+import { mergeTruthTable } from "./cases/merge-truth-table.ts";
 import { ordering } from "./cases/ordering.ts";
 import { traversal } from "./cases/traversal.ts";
 import { validators } from "./cases/validators.ts";
 import { writes } from "./cases/writes.ts";
 
 /** Every upstream test function of the files in `UPSTREAM_FILES`. */
-export const TABLE: Entry[] = [...endToEnd, ...traversal, ...aggregation, ...ordering, ...literalFilters, ...validators, ...writes, ...consistency, ...branching];
+export const TABLE: Entry[] = [...endToEnd, ...traversal, ...aggregation, ...ordering, ...literalFilters, ...validators, ...writes, ...consistency, ...branching, ...mergeTruthTable];

@@ -91,12 +91,40 @@ class Planner {
           `${t.kind} ${t.name} has @rename_from("${t.renameFrom}") but the current schema has no other ${t.kind} of that name to rename; remove the annotation to add a new type`);
       } else this.steps.push({ kind: "add_type", ...target(t) });
     }
+    this.planInterfaces();
     const kept = new Set([...this.next.nodes, ...this.next.edges].map((t) => t.id));
     // Edges before nodes: an edge type depends on its endpoint node types.
     for (const t of [...this.current.edges, ...this.current.nodes]) {
       if (!kept.has(t.id)) this.steps.push({ kind: "drop_type", mode: "soft", ...target(t) });
     }
     return this.steps;
+  }
+
+  /**
+   * Interfaces (matched by name; they have no ids or data): added, dropped, and their
+   * properties added or dropped, as in OmniGraph's plan. Types that implement them
+   * carry the injected properties and get their own steps.
+   */
+  private planInterfaces(): void {
+    const step = (name: string) => ({ entity: "interface" as const, typeId: `interface:${name}`, typeName: name });
+    const before = new Map(this.current.interfaces.map((i) => [i.name, i]));
+    const after = new Map(this.next.interfaces.map((i) => [i.name, i]));
+    for (const [name, i] of after) {
+      const old = before.get(name);
+      if (!old) {
+        this.steps.push({ kind: "add_type", ...step(name) });
+        continue;
+      }
+      for (const p of i.properties) {
+        if (!old.properties.some((x) => x.name === p.name)) {
+          this.steps.push({ kind: "add_property", ...step(name), propertyId: `interface:${name}.${p.name}`, propertyName: p.name, propertyType: p.type, nullable: p.nullable });
+        }
+      }
+      for (const p of old.properties) {
+        if (!i.properties.some((x) => x.name === p.name)) this.steps.push({ kind: "drop_property", mode: "soft", ...step(name), propertyId: `interface:${name}.${p.name}`, propertyName: p.name });
+      }
+    }
+    for (const name of before.keys()) if (!after.has(name)) this.steps.push({ kind: "drop_type", mode: "soft", ...step(name) });
   }
 
   private planType(old: AnyType, t: AnyType): void {

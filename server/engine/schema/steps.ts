@@ -5,7 +5,8 @@
  */
 import type { PropType } from "./catalog.ts";
 
-export type EntityKind = "node" | "edge";
+/** `interface` steps are catalog-only: interfaces have no dataset of their own. */
+export type EntityKind = "node" | "edge" | "interface";
 
 /** The type a step is about; `typeName` is its name in the new schema (the old one for drops). */
 export interface StepTarget {

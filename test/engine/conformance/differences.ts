@@ -17,6 +17,12 @@ export const DIFFERENCES: Record<DifferenceId, { title: string; ours: string; om
     omnigraph: "Refuses schema apply while any branch other than `main` exists.",
     why: "Long-lived branches are common in a hosted service; requiring every branch to be merged or deleted before a schema change blocks teams for no safety gain, since each commit records its own schema.",
   },
+  "composite-key-order": {
+    title: "A composite key's order is part of each node's id",
+    ours: "A composite `@key(a, b)` gives the id `[a, b]` in declaration order, so a schema change that reorders the key's properties (even through `@rename_from`) is refused as `unsupported_change` (`key_changed`).",
+    omnigraph: "Keys a composite id by stable property identity, so renames that reorder the key keep every row's id.",
+    why: "Ids are visible, stored in edges and exported; we never rewrite them in a schema apply. Declare the renamed key in its old order to keep the ids.",
+  },
   "error-class": {
     title: "Error classes are our typed codes",
     ours: "Each failure is a stable `ERR_…` code (ERR_PARSE for syntax, ERR_SCHEMA_INVALID for schema rules, ERR_TYPE for query type errors, ERR_INTEGRITY for constraint violations, …).",

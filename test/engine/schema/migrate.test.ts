@@ -166,7 +166,7 @@ edge WorksAt: Person -> Company`);
   t.deepEqual(p.steps, [{
     kind: "update_type_metadata", entity: "node", typeId: findNode(p.current, "Person")!.id, typeName: "Person",
     fields: ["description", "instruction", "annotations", "implements"], removedConstraints: [], loosenedConstraints: [],
-  }]);
+  }, { kind: "add_type", entity: "interface", typeId: "interface:Aged", typeName: "Aged" }]);
 });
 
 test("removing or loosening constraints is a metadata update", (t) => {

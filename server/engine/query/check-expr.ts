@@ -61,6 +61,8 @@ function checkProp(ctx: CheckContext, scope: VarScope, e: ExprAst & { kind: "pro
 }
 
 function aggregateType(ctx: CheckContext, fn: string, arg: TypedExpr, loc: SourceLocation): { type: PropType; nullable: boolean } {
+  // A Blob is never a read value, counted or not (OmniGraph T24).
+  if (isBlob(arg.type)) ctx.fail(`\`${fn}\` cannot read a Blob value (Blob values are only reachable through the Blob API)`, loc);
   if (fn === "count") return { type: I64, nullable: false };
   if (fn === "sum" || fn === "avg") {
     if (!isNumeric(arg.type)) ctx.fail(`\`${fn}\` needs a numeric argument, found ${typeName(arg.type)}`, loc);

@@ -94,6 +94,11 @@ function checkNearestUse(ctx: CheckContext, body: ReadBodyAst, aggregate: boolea
     ...body.order.filter((o) => o.expr.kind === "nearest").map((o) => o.expr),
     ...body.returns.filter((p) => p.expr.kind === "nearest").map((p) => p.expr),
   ];
+  // As OmniGraph (T18): ordering by `nearest` (directly or through its alias) takes no alias keys.
+  const nearestAliases = new Set(body.returns.flatMap((p) => (p.expr.kind === "nearest" && p.alias ? [p.alias] : [])));
+  const ranksByNearest = body.order.some((o) => o.expr.kind === "nearest" || (o.expr.kind === "alias" && nearestAliases.has(o.expr.name)));
+  const aliasKey = body.order.find((o) => o.expr.kind === "alias");
+  if (ranksByNearest && aliasKey) ctx.fail("an alias cannot be an `order` key together with `nearest`; repeat the expression instead of its alias", aliasKey.loc);
   for (const e of uses) {
     if (aggregate) ctx.fail("`nearest` cannot be combined with aggregates", e.loc);
     if (body.limit === undefined) ctx.fail("`nearest` needs a `limit` (it selects the top k)", e.loc);

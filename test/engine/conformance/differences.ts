@@ -23,6 +23,18 @@ export const DIFFERENCES: Record<DifferenceId, { title: string; ours: string; om
     omnigraph: "Keys a composite id by stable property identity, so renames that reorder the key keep every row's id.",
     why: "Ids are visible, stored in edges and exported; we never rewrite them in a schema apply. Declare the renamed key in its old order to keep the ids.",
   },
+  "bare-edge-variable": {
+    title: "`return { $e }` on an edge variable (extension)",
+    ours: "A bare edge variable projects the whole edge as an object (`id`, `src`, `dst` and its properties), like a bare node variable.",
+    omnigraph: "Refuses a bare edge variable at type check (T23) and asks for property access.",
+    why: "An extension: it is the edge analogue of `return { $p }`, and refusing it buys nothing.",
+  },
+  "node-edge-namespace": {
+    title: "Node and edge types share one namespace",
+    ours: "A schema may not declare a node type and an edge type with the same name (ERR_SCHEMA_INVALID).",
+    omnigraph: "Keeps node and edge names in separate namespaces, so `node Shared` and `edge Shared` may coexist.",
+    why: "One name, one type keeps NDJSON, export, error messages and policies unambiguous; renaming one of the two is always possible.",
+  },
   "error-class": {
     title: "Error classes are our typed codes",
     ours: "Each failure is a stable `ERR_…` code (ERR_PARSE for syntax, ERR_SCHEMA_INVALID for schema rules, ERR_TYPE for query type errors, ERR_INTEGRITY for constraint violations, …).",

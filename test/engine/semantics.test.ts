@@ -143,3 +143,16 @@ test("fs: a Lance failure during a read is a typed ERR_LANCE without Lance's tex
   t.is(err?.code, "ERR_LANCE");
   t.notRegex(err!.message, /lance error|cargo|\.rs:\d+/i);
 });
+
+test("a value where @unique/@index expect property names is a schema rule error, not a parse error", (t) => {
+  for (const ann of ["@unique", "@index"]) {
+    t.throws(() => compileSchema(`node Person {\n  email: String ${ann}("x")\n}`), { code: "ERR_SCHEMA_INVALID" }, ann);
+  }
+});
+
+test("count() over a Blob and alias order keys beside nearest are refused at type check", (t) => {
+  const catalog = compileSchema(`node Doc { name: String  payload: Blob?  embedding: Vector(3)? }`);
+  t.throws(() => compileQuery(`query q($b: Blob) { match { $d: Doc } return { count($b) } }`, catalog), { code: "ERR_TYPE" });
+  t.throws(() => compileQuery(`query q() { match { $d: Doc } return { count($d.payload) } }`, catalog), { code: "ERR_TYPE" });
+  t.throws(() => compileQuery(`query q($v: Vector(3)) { match { $d: Doc } return { $d.name as n } order { nearest($d.embedding, $v), n desc } limit 3 }`, catalog), { code: "ERR_TYPE" });
+});

@@ -299,6 +299,12 @@ class SchemaParser {
       this.expect(")", "')' to close @check");
       return { kind: "check", property, pattern: { kind: "string", value: t.value ?? "", loc: t.loc }, loc: at.loc };
     }
+    // A value where property names belong (`@unique("x")`) is well-formed syntax used
+    // wrongly: a schema rule, not a parse error.
+    const value = this.peek();
+    if (value.kind === "string" || value.kind === "number") {
+      throw sourceError("ERR_SCHEMA_INVALID", `@${kind} takes property names, not a value; write \`name: Type @${kind}\` or \`@${kind}(name, …)\` in the body`, this.source, value.loc);
+    }
     const properties = [this.parseName("a property name")];
     while (this.at(",")) {
       this.next();

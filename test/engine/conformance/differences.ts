@@ -35,6 +35,18 @@ export const DIFFERENCES: Record<DifferenceId, { title: string; ours: string; om
     omnigraph: "Keeps node and edge names in separate namespaces, so `node Shared` and `edge Shared` may coexist.",
     why: "One name, one type keeps NDJSON, export, error messages and policies unambiguous; renaming one of the two is always possible.",
   },
+  "id-property-reserved": {
+    title: "`id` is not a property name",
+    ours: "Every type has an implicit `id` (edges also `src`, `dst`), so a declared property named `id` is refused (ERR_SCHEMA_INVALID).",
+    omnigraph: "Its parser accepts `id: U64 @key` as a property declaration.",
+    why: "The implicit id is the row's identity in storage, NDJSON (`data.id`) and results; a second `id` would be ambiguous everywhere.",
+  },
+  "row-prefix-reserved": {
+    title: "Every `_row*` property name is reserved",
+    ours: "Refuses any property name starting with `_row` (and `_tombstone`), not only Lance's five virtual columns.",
+    omnigraph: "Reserves exactly `_rowid`, `_rowaddr`, `_rowoffset`, `_row_created_at_version`, `_row_last_updated_at_version`; its NDJSON loader nevertheless refuses every `_row*` field.",
+    why: "A property that no load can ever write is a trap; refusing it in the schema says so up front.",
+  },
   "error-class": {
     title: "Error classes are our typed codes",
     ours: "Each failure is a stable `ERR_…` code (ERR_PARSE for syntax, ERR_SCHEMA_INVALID for schema rules, ERR_TYPE for query type errors, ERR_INTEGRITY for constraint violations, …).",

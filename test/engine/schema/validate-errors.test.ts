@@ -21,6 +21,8 @@ const invalid: { name: string; src: string; at: string; nth?: number }[] = [
   { name: "reserved _rowid", src: "node A { _rowid: I64 }", at: "_rowid" },
   { name: "reserved _row_last_updated_at_version", src: "node A { _row_last_updated_at_version: I64 }", at: "_row_last" },
   { name: "reserved _row* prefix", src: "node A { _row_note: String }", at: "_row_note" },
+  // Well-formed syntax used wrongly (issue 13: this used to be ERR_PARSE).
+  { name: "key with a string argument", src: `node A { x: String @key("x") }`, at: `"x"` },
   { name: "reserved _tombstone", src: "node A { _tombstone: Bool }", at: "_tombstone" },
   { name: "implicit id", src: "node A { id: String }", at: "id" },
   { name: "implicit src on an edge", src: "node A {}\nedge E: A -> A { src: String }", at: "src" },

@@ -43,7 +43,7 @@ export interface Graph {
 }
 
 /** Ids of the deliberate differences (see differences.ts). */
-export type DifferenceId = "affected-nodes-distinct" | "schema-apply-with-branches" | "composite-key-order" | "bare-edge-variable" | "node-edge-namespace" | "id-property-reserved" | "row-prefix-reserved" | "error-class" | "no-manifest-internals";
+export type DifferenceId = "affected-nodes-distinct" | "schema-apply-with-branches" | "composite-key-order" | "bare-edge-variable" | "node-edge-namespace" | "id-property-reserved" | "row-prefix-reserved" | "error-class";
 
 export type Status =
   | { kind: "ported" }

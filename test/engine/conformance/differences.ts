@@ -53,10 +53,4 @@ export const DIFFERENCES: Record<DifferenceId, { title: string; ours: string; om
     omnigraph: "Rust error enums whose text carries a class tag (e.g. `T15`, `parse error:`); some schema rule violations surface as parse errors.",
     why: "Clients branch on codes, never on message text; a rule violation in a well-formed schema is ERR_SCHEMA_INVALID even where OmniGraph reports it from its parser.",
   },
-  "no-manifest-internals": {
-    title: "Storage internals are ours",
-    ours: "Our store is Lance datasets plus our own `__manifest` commit log; dataset paths, version numbers and handle caches are not part of the contract.",
-    omnigraph: "Tests assert on its own manifest versions, dataset URIs and internal handles.",
-    why: "Only user-visible behaviour (rows, errors, commits, snapshots) is the contract; internals differ by design.",
-  },
 };

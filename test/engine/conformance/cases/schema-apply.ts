@@ -33,6 +33,10 @@ export const schemaApply: Entry[] = [
     { op: "branch", create: "feature" }, apply(NICKNAME, { applied: true, steps: ["add_property"] }),
     q(`query q() { match { $p: Person } return { $p.nickname } }`, undefined, count(0)),
     q(`query q() { match { $p: Person } return { $p.nickname } }`, undefined, { error: "ERR_TYPE" }, { branch: "feature" }),
+    // Merging the old-schema branch afterwards works.
+    mutate(`query q() { insert Person { name: "Eve", age: 22 } }`, undefined, { branch: "feature" }),
+    { op: "merge", source: "feature", target: "main", outcome: "merged" },
+    q(`query q() { match { $p: Person { name: "Eve" } } return { $p.age, $p.nickname } }`, undefined, rows({ "p.age": 22, "p.nickname": null })),
   ]),
   ported(549, "apply_schema_unsupported_plan_does_not_advance_manifest", "changing a property type is refused and commits nothing", SOCIAL_SCHEMA, [
     { op: "countCommits", label: "before" }, apply(TEST_PG.replace("age: I32?", "age: I64?"), { error: "ERR_SCHEMA_UNSUPPORTED_CHANGE" }), { op: "commitsSince", label: "before", n: 0 },

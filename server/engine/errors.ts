@@ -9,6 +9,7 @@ export type EngineErrorCode =
   | "ERR_TYPE"
   | "ERR_SCHEMA_INVALID"
   | "ERR_SCHEMA_UNSUPPORTED_CHANGE"
+  /** No longer raised (v0.10 soft drops, issue 13); kept until the HTTP error table drops its row. */
   | "ERR_SCHEMA_DATA_LOSS"
   | "ERR_PARAM"
   | "ERR_QUERY_NOT_FOUND"

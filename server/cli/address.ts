@@ -57,7 +57,9 @@ export interface AddressFlags {
 /** The address as printed on stderr before a write: where it goes, never a secret. */
 export function describeAddress(a: Address): string {
   if (a.kind === "served") return `${a.baseUrl}${a.graphId ? `/graphs/${a.graphId}` : ""} (served)`;
-  return `${redact(a.storeUrl).replace(/\?.*$/, "").replace(/\/+$/, "")}/graphs/${a.graphId} (direct, ${a.local ? "local" : "remote"})`;
+  const parsed = parseStoreUrl(a.storeUrl);
+  const root = parsed.scheme === "fs" ? `fs://${parsed.root}` : redact(a.storeUrl).replace(/\?.*$/, "");
+  return `${root.replace(/\/+$/, "")}/graphs/${a.graphId} (direct, ${a.local ? "local" : "remote"})`;
 }
 
 function isHttpUrl(s: string): boolean {

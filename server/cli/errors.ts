@@ -7,9 +7,11 @@
  * Exit codes (omnigraph-ops.md §1): 0 ok, 1 failed, 2 refused (bad input/usage),
  * 3 partial, 4 precondition lost / recovery required, 5 timeout, 6 cancelled.
  */
-import { isStorageError } from "../../drivers/errors.ts";
-import { isEngineError } from "../engine/errors.ts";
-import { isStoreError } from "../store/errors.ts";
+import { isStorageError, type StorageErrorCode } from "../../drivers/errors.ts";
+import { isAuthError, type AuthErrorCode } from "../auth/errors.ts";
+import { isConfigError, type ConfigErrorCode } from "../config/errors.ts";
+import { isEngineError, type EngineErrorCode } from "../engine/errors.ts";
+import { isStoreError, type StoreErrorCode } from "../store/errors.ts";
 
 /** Process exit codes of the managed CLI. */
 export const EXIT = { ok: 0, failed: 1, refused: 2, partial: 3, preconditionLost: 4, timeout: 5, cancelled: 6 } as const;
@@ -82,53 +84,58 @@ export function isCliError(e: unknown, code?: CliErrorCode): e is CliError {
   return e instanceof CliError && (code === undefined || e.code === code);
 }
 
-const REFUSED = new Set<string>([
+type LayerCode = CliErrorCode | StorageErrorCode | StoreErrorCode | EngineErrorCode | AuthErrorCode | ConfigErrorCode;
+
+const { failed: F, refused: R, partial: P, preconditionLost: L, timeout: T, cancelled: C } = EXIT;
+
+/**
+ * THE table: every typed code of every layer → exit code. Typed over the union of the
+ * layers' code unions, so the compiler demands a row for each new code.
+ */
+const EXIT_BY_CODE: Record<LayerCode, ExitCode> = {
   // CLI
-  "ERR_USAGE", "ERR_INPUT_FILE", "ERR_OPERATOR_CONFIG", "ERR_CREDENTIALS_INSECURE", "ERR_TARGET", "ERR_GRAPH_EXISTS",
-  "ERR_CONFIRMATION_REQUIRED", "ERR_BAD_REQUEST", "ERR_UNAUTHENTICATED", "ERR_FORBIDDEN", "ERR_NOT_FOUND",
-  "ERR_CONFLICT",
+  ERR_USAGE: R, ERR_INPUT_FILE: R, ERR_OPERATOR_CONFIG: R, ERR_CREDENTIALS_INSECURE: R, ERR_TARGET: R, ERR_GRAPH_EXISTS: R,
+  ERR_CONFIRMATION_REQUIRED: R, ERR_SERVER_UNREACHABLE: F, ERR_SERVER_PROTOCOL: F, ERR_TIMEOUT: T, ERR_CANCELLED: C, ERR_PARTIAL: P,
+  ERR_BAD_REQUEST: R, ERR_UNAUTHENTICATED: R, ERR_FORBIDDEN: R, ERR_NOT_FOUND: R, ERR_CONFLICT: R, ERR_TOO_MANY_REQUESTS: F,
+  ERR_RECOVERY_REQUIRED: L, ERR_SERVICE_UNAVAILABLE: F, ERR_SERVER_INTERNAL: F,
   // drivers
-  "ERR_INVALID_STORE_URL", "ERR_INVALID_KEY", "ERR_AUTH",
+  ERR_PRECONDITION_FAILED: L, ERR_THROTTLED: F, ERR_UNAVAILABLE: F, ERR_AUTH: R, ERR_INVALID_KEY: R,
+  ERR_INVALID_STORE_URL: R, ERR_UNSUPPORTED: F, ERR_CONFLICT_RETRYABLE: F, ERR_STORAGE: F,
   // store
-  "ERR_READ_ONLY", "ERR_GRAPH_NOT_FOUND", "ERR_BRANCH_NOT_FOUND", "ERR_BRANCH_EXISTS", "ERR_BRANCH_INVALID",
-  "ERR_BRANCH_HAS_DEPENDENTS", "ERR_COMMIT_NOT_FOUND", "ERR_SNAPSHOT_EXPIRED",
+  ERR_MANIFEST_CONFLICT: L, ERR_READ_SET_CONFLICT: L, ERR_GRAPH_COMMIT_PRECONDITION: L, ERR_READ_ONLY: R, ERR_GRAPH_NOT_FOUND: R,
+  ERR_BRANCH_NOT_FOUND: R, ERR_BRANCH_EXISTS: R, ERR_BRANCH_INVALID: R, ERR_BRANCH_HAS_DEPENDENTS: R, ERR_COMMIT_NOT_FOUND: R,
+  ERR_TABLE_NOT_FOUND: R, ERR_MANIFEST_CORRUPT: F, ERR_SNAPSHOT_EXPIRED: R, ERR_FAILPOINT: F, ERR_LANCE: F,
   // engine
-  "ERR_PARSE", "ERR_TYPE", "ERR_SCHEMA_INVALID", "ERR_SCHEMA_UNSUPPORTED_CHANGE", "ERR_SCHEMA_DATA_LOSS", "ERR_PARAM",
-  "ERR_QUERY_NOT_FOUND", "ERR_QUERY_NAME_REQUIRED", "ERR_MUTATION_IN_READ", "ERR_D2_MIXED_MUTATION", "ERR_KEY_CONFLICT",
-  "ERR_INTEGRITY", "ERR_NDJSON", "ERR_RESOURCE_LIMIT", "ERR_UNKNOWN_TYPE",
-  // server / auth (as they come back in served error bodies)
-  "ERR_UNAUTHORIZED", "ERR_GRAPH_ID_INVALID", "ERR_ROUTE_NOT_FOUND", "ERR_METHOD_NOT_ALLOWED", "ERR_BODY_TOO_LARGE",
-  "ERR_UNSUPPORTED_MEDIA_TYPE", "ERR_MALFORMED_JSON", "ERR_CONFIG_INVALID", "ERR_READER_ROLE",
-]);
+  ERR_PARSE: R, ERR_TYPE: R, ERR_SCHEMA_INVALID: R, ERR_SCHEMA_UNSUPPORTED_CHANGE: R, ERR_SCHEMA_DATA_LOSS: R, ERR_PARAM: R,
+  ERR_QUERY_NOT_FOUND: R, ERR_QUERY_NAME_REQUIRED: R, ERR_MUTATION_IN_READ: R, ERR_READ_IN_MUTATION: R, ERR_NOT_SUPPORTED: R,
+  ERR_MERGE_UNRELATED: R, ERR_D2_MIXED_MUTATION: R, ERR_KEY_CONFLICT: R, ERR_INTEGRITY: R, ERR_NDJSON: R,
+  ERR_RESOURCE_LIMIT: R, ERR_UNKNOWN_TYPE: R, ERR_MERGE_CONFLICT: F,
+  // config
+  ERR_CONFIG_INVALID: R,
+};
 
-const PRECONDITION_LOST = new Set<string>([
-  "ERR_GRAPH_COMMIT_PRECONDITION", "ERR_READ_SET_CONFLICT", "ERR_MANIFEST_CONFLICT", "ERR_RECOVERY_REQUIRED",
-  "ERR_COMMIT_OUTCOME_UNKNOWN", "ERR_LEASE_LOST", "ERR_LEASE_HELD", "ERR_GRAPH_QUARANTINED",
-]);
+/**
+ * Codes other layers may send back in a served error body that are not (yet) in a
+ * code union the CLI can import (the store's outcome/lease codes, the HTTP layer's own).
+ */
+const EXIT_BY_SERVED_CODE: Record<string, ExitCode> = {
+  ERR_COMMIT_OUTCOME_UNKNOWN: L, ERR_LEASE_LOST: L, ERR_LEASE_HELD: L, ERR_GRAPH_QUARANTINED: L,
+};
 
-const TIMEOUT = new Set<string>(["ERR_TIMEOUT"]);
-const CANCELLED = new Set<string>(["ERR_CANCELLED"]);
-const PARTIAL = new Set<string>(["ERR_PARTIAL"]);
+function exitOf(code: string): ExitCode | undefined {
+  return Object.hasOwn(EXIT_BY_CODE, code) ? EXIT_BY_CODE[code as LayerCode] : EXIT_BY_SERVED_CODE[code];
+}
 
 /** The typed code of any error the CLI can meet; `ERR_UNEXPECTED` for an untyped one. */
 export function codeOf(e: unknown): string {
   if (e instanceof ServedError && e.serverCode) return e.serverCode;
-  if (isCliError(e) || isStoreError(e) || isEngineError(e) || isStorageError(e)) return e.code;
+  if (isCliError(e) || isStoreError(e) || isEngineError(e) || isStorageError(e) || isAuthError(e) || isConfigError(e)) return e.code;
   return "ERR_UNEXPECTED";
 }
 
-/** THE mapping from a typed error code to the process exit code. */
+/** The exit code of a typed error code; an unknown code is a plain failure (1). */
 export function exitCodeForCode(code: string): ExitCode {
-  if (REFUSED.has(code)) return EXIT.refused;
-  if (PRECONDITION_LOST.has(code)) return EXIT.preconditionLost;
-  if (TIMEOUT.has(code)) return EXIT.timeout;
-  if (CANCELLED.has(code)) return EXIT.cancelled;
-  if (PARTIAL.has(code)) return EXIT.partial;
-  return EXIT.failed;
-}
-
-function isKnownCode(code: string): boolean {
-  return REFUSED.has(code) || PRECONDITION_LOST.has(code) || TIMEOUT.has(code) || CANCELLED.has(code) || PARTIAL.has(code);
+  return exitOf(code) ?? EXIT.failed;
 }
 
 /**
@@ -137,6 +144,6 @@ function isKnownCode(code: string): boolean {
  * from its HTTP status and detail fields.
  */
 export function exitCodeFor(e: unknown): ExitCode {
-  if (e instanceof ServedError && e.serverCode && !isKnownCode(e.serverCode)) return exitCodeForCode(e.code);
+  if (e instanceof ServedError && e.serverCode && exitOf(e.serverCode) === undefined) return exitCodeForCode(e.code);
   return exitCodeForCode(codeOf(e));
 }

@@ -151,10 +151,17 @@ export class Invocation {
   }
 }
 
+/** What to do next, for codes whose own message cannot know the CLI command. */
+const HINTS: Record<string, string> = {
+  ERR_GRAPH_NOT_FOUND: "create it with `omnigraph init --schema <file.pg> --graph <id> <store url>`, or check --graph",
+  ERR_UNAUTHENTICATED: "set OMNIGRAPH_BEARER_TOKEN (or OMNIGRAPH_TOKEN_<NAME>, or [<name>] token = … in ~/.omnigraph/credentials)",
+  ERR_UNEXPECTED: "an untyped failure; please report it",
+};
+
 function reportError(verb: string, e: unknown, json: boolean): number {
   const code = codeOf(e);
   const message = e instanceof Error ? e.message : String(e);
-  const hint = code === "ERR_UNEXPECTED" ? " (an untyped failure; please report it)" : "";
+  const hint = HINTS[code] ? ` (${HINTS[code]})` : "";
   process.stderr.write(`omnigraph ${verb}: ${code}: ${message}${hint}\n`);
   if (json) {
     const detail = (e as { detail?: unknown; body?: unknown }).body ?? (e as { detail?: unknown }).detail;

@@ -119,7 +119,14 @@ const EXIT_BY_CODE: Record<LayerCode, ExitCode> = {
  * code union the CLI can import (the store's outcome/lease codes, the HTTP layer's own).
  */
 const EXIT_BY_SERVED_CODE: Record<string, ExitCode> = {
-  ERR_COMMIT_OUTCOME_UNKNOWN: L, ERR_LEASE_LOST: L, ERR_LEASE_HELD: L, ERR_GRAPH_QUARANTINED: L,
+  // store (contract 2)
+  ERR_COMMIT_OUTCOME_UNKNOWN: L, ERR_LEASE_LOST: L, ERR_LEASE_HELD: L,
+  // runtime
+  ERR_GRAPH_QUARANTINED: L, ERR_WRITE_ON_READER: R, ERR_NOT_READY: F,
+  // http
+  ERR_ROUTE_NOT_FOUND: R, ERR_METHOD_NOT_ALLOWED: R, ERR_MALFORMED_JSON: R, ERR_REQUEST_INVALID: R,
+  ERR_UNSUPPORTED_MEDIA_TYPE: R, ERR_BODY_TOO_LARGE: R, ERR_GRAPH_ID_INVALID: R, ERR_PRECONDITION_HEADER: R,
+  ERR_EXPORT_CAPACITY: F, ERR_ADMISSION: F, ERR_INTERNAL: F,
 };
 
 function exitOf(code: string): ExitCode | undefined {

@@ -1,0 +1,68 @@
+/**
+ * Runs the real `omnigraph` bin in a child process for CLI tests: a private
+ * OMNIGRAPH_HOME (so the developer's own config and credentials never leak in), a
+ * chosen cwd, and the parsed `--json` answer when there is one.
+ */
+import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { ExecutionContext } from "ava";
+import { OMNIGRAPH_BIN } from "../support/cli.ts";
+
+export interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Env variables the CLI reads, cleared so the host's values never change a test. */
+const CLI_VARS = ["OMNIGRAPH_HOME", "OMNIGRAPH_CONFIG", "OMNIGRAPH_PROFILE", "OMNIGRAPH_BEARER_TOKEN"];
+
+export function cleanEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of Object.keys(env)) if (CLI_VARS.includes(k) || k.startsWith("OMNIGRAPH_TOKEN_")) delete env[k];
+  return { ...env, OMNIGRAPH_HOME: home, ...extra };
+}
+
+export function omnigraph(args: string[], o: { cwd?: string; env?: NodeJS.ProcessEnv; home: string }): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [OMNIGRAPH_BIN, ...args], { cwd: o.cwd, env: cleanEnv(o.home, o.env), stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** The JSON a `--json` run printed on stdout. */
+export function jsonOf<T = Record<string, unknown>>(r: Run): T {
+  try {
+    return JSON.parse(r.stdout) as T;
+  } catch {
+    throw new Error(`stdout is not JSON (exit ${r.code}):\n${r.stdout}\n--- stderr:\n${r.stderr}`);
+  }
+}
+
+/** The typed code of a failed run: from the `--json` error body, else the stderr line. */
+export function errorCodeOf(r: Run): string | undefined {
+  try {
+    const body = JSON.parse(r.stdout) as { error?: { code?: string } };
+    if (body.error?.code) return body.error.code;
+  } catch {
+    // not JSON: read stderr
+  }
+  return /: (ERR_[A-Z0-9_]+):/.exec(r.stderr)?.[1];
+}
+
+/** A temp directory removed at teardown. */
+export async function tempDir(t: ExecutionContext, prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export const EXAMPLES = new URL("../../examples/social/", import.meta.url).pathname;
+export const example = (name: string): string => join(EXAMPLES, name);

@@ -165,7 +165,8 @@ function reportError(verb: string, e: unknown, json: boolean): number {
   process.stderr.write(`omnigraph ${verb}: ${code}: ${message}${hint}\n`);
   if (json) {
     const detail = (e as { detail?: unknown; body?: unknown }).body ?? (e as { detail?: unknown }).detail;
-    process.stdout.write(`${JSON.stringify({ error: { code, message, ...(detail && typeof detail === "object" ? { detail } : {}) } }, null, 2)}\n`);
+    const location = (e as { location?: unknown }).location;
+    process.stdout.write(`${JSON.stringify({ error: { code, message, ...(location ? { location } : {}), ...(detail && typeof detail === "object" ? { detail } : {}) } }, null, 2)}\n`);
   }
   return exitCodeFor(e);
 }

@@ -66,3 +66,33 @@ export async function tempDir(t: ExecutionContext, prefix: string): Promise<stri
 
 export const EXAMPLES = new URL("../../examples/social/", import.meta.url).pathname;
 export const example = (name: string): string => join(EXAMPLES, name);
+
+let inProcessBusy = false;
+
+/**
+ * Runs `omnigraph <args>` inside this test process (the same `main` the bin calls),
+ * capturing stdout/stderr: the per-verb error matrix would cost a process start per
+ * case otherwise. Tests using it must be serial (it swaps the process streams and env).
+ */
+export async function omnigraphInProcess(args: string[], o: { home: string; env?: NodeJS.ProcessEnv }): Promise<Run> {
+  if (inProcessBusy) throw new Error("omnigraphInProcess is not reentrant: use test.serial");
+  inProcessBusy = true;
+  const { main } = await import("../../server/cli/main.ts");
+  const savedEnv = process.env;
+  const out = process.stdout.write.bind(process.stdout);
+  const err = process.stderr.write.bind(process.stderr);
+  let stdout = "";
+  let stderr = "";
+  process.env = cleanEnv(o.home, o.env);
+  process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += chunk.toString()), true)) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += chunk.toString()), true)) as typeof process.stderr.write;
+  try {
+    const code = await main(args);
+    return { code, stdout, stderr };
+  } finally {
+    process.stdout.write = out;
+    process.stderr.write = err;
+    process.env = savedEnv;
+    inProcessBusy = false;
+  }
+}

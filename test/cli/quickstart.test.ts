@@ -74,3 +74,63 @@ test("the README quickstart runs in direct mode", async (t) => {
   const exported = byVerb("export")[0]!.trimEnd().split("\n").map((l) => JSON.parse(l) as { type: string; data: { name: string } });
   t.deepEqual(exported.map((e) => e.data.name), ["Alice", "Bob", "Chloe", "Dev", "Eve"]);
 });
+
+/** Starts `omnigraph serve --bind 127.0.0.1:0` in `cwd` (the `npm start` setup: ./.data, dev token); resolves its address. */
+async function startServe(t: Parameters<typeof tempDir>[0], cwd: string, env: NodeJS.ProcessEnv): Promise<string> {
+  const child = spawn(process.execPath, [OMNIGRAPH_BIN, "serve", "--bind", "127.0.0.1:0"], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+  t.teardown(() => {
+    if (child.exitCode === null) child.kill("SIGKILL");
+  });
+  let out = "";
+  let err = "";
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve printed no OMNIGRAPH_LISTEN_ADDR within 60s:\n${out}\n${err}`)), 60_000);
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /OMNIGRAPH_LISTEN_ADDR=(\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(`http://${m[1]}`);
+      }
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`serve exited ${code}:\n${out}\n${err}`));
+    });
+  });
+}
+
+test("the README quickstart runs in served mode against `omnigraph serve` and prints what direct mode prints", async (t) => {
+  const direct = runDirect(t);
+  const dir = await workdir(t);
+  const env = cleanEnv(join(dir, "home"));
+  const served: { line: string; run: Run }[] = [];
+  for (const raw of quickstartBlock(README, "served")) {
+    if (/^npm start\b/.test(raw)) {
+      const url = await startServe(t, dir, env);
+      env.QUICKSTART_URL = url;
+      continue;
+    }
+    const line = raw.replaceAll("http://127.0.0.1:8080", env.QUICKSTART_URL ?? "http://127.0.0.1:8080");
+    const exp = /^export ([A-Z_][A-Z0-9_]*)=/.exec(line);
+    if (exp) {
+      const r = await bash(`${line}\nprintf %s "$${exp[1]}"`, dir, env);
+      t.is(r.code, 0, r.stderr);
+      env[exp[1]!] = r.stdout;
+      continue;
+    }
+    served.push({ line: raw, run: await bash(line, dir, env) });
+  }
+  for (const { line, run } of served) t.is(run.code, 0, `${line}\n${run.stderr}`);
+  const directSteps = await direct;
+  const toDirect = (line: string) => line.replace("--server http://127.0.0.1:8080", "--store ./.demo");
+  let compared = 0;
+  for (const s of served.filter((x) => x.line.includes("--server"))) {
+    const d = directSteps.find((x) => x.line === toDirect(s.line));
+    t.truthy(d, `the direct block has no counterpart of: ${s.line}`);
+    t.is(normalise(s.run.stdout), normalise(d!.run.stdout), s.line);
+    compared++;
+  }
+  t.true(compared >= 8);
+});

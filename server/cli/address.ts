@@ -11,7 +11,7 @@
  *
  * A positional `http(s)://` URI is refused: a server is addressed with `--server`.
  */
-import { parseStoreUrl, redact } from "../../drivers/open.ts";
+import { parseStoreUrl, redact } from "../../drivers/store-url.ts";
 import type { CliEnvironment } from "./environment.ts";
 import { CliError } from "./errors.ts";
 import type { OperatorConfig, OperatorScope } from "./operator/config.ts";

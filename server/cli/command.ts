@@ -113,7 +113,7 @@ export class Invocation {
       c = await this.httpClient(address.baseUrl, address.serverName, address.graphId);
     } else {
       const { openDirectClient } = await import("./client/direct.ts");
-      c = await openDirectClient(address, { write: access.write, actor: this.actor });
+      c = await openDirectClient(address, { write: access.write, actor: this.actor, env: this.env });
     }
     this.closers.push(() => c.close());
     return c;

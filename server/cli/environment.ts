@@ -22,6 +22,8 @@ export interface CliEnvironment {
   tokenFor(serverName: string): string | undefined;
   readonly stdoutIsTty: boolean;
   readonly stderrIsTty: boolean;
+  /** OmniGraph's S3 variables (`AWS_ENDPOINT_URL_S3` / `AWS_ENDPOINT_URL`, `AWS_REGION`, `AWS_S3_FORCE_PATH_STYLE`) for direct mode; the URL's own parameters win. */
+  readonly s3Defaults: { endpoint?: string | undefined; region?: string | undefined; forcePathStyle?: boolean | undefined };
 }
 
 function nonBlank(v: string | undefined): string | undefined {
@@ -45,5 +47,10 @@ export function readCliEnvironment(env: NodeJS.ProcessEnv = process.env): CliEnv
     tokenFor: (name) => nonBlank(env[tokenVariableFor(name)]),
     stdoutIsTty: process.stdout.isTTY === true,
     stderrIsTty: process.stderr.isTTY === true,
+    s3Defaults: {
+      endpoint: nonBlank(env.AWS_ENDPOINT_URL_S3) ?? nonBlank(env.AWS_ENDPOINT_URL),
+      region: nonBlank(env.AWS_REGION) ?? nonBlank(env.AWS_DEFAULT_REGION),
+      forcePathStyle: nonBlank(env.AWS_S3_FORCE_PATH_STYLE) === undefined ? undefined : /^(1|true|yes)$/i.test(env.AWS_S3_FORCE_PATH_STYLE!.trim()),
+    },
   };
 }

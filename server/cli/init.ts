@@ -27,7 +27,7 @@ export async function run(argv: string[]): Promise<number> {
         const address = inv.address("direct", uri);
         if (address.kind !== "direct") throw new CliError("ERR_TARGET", "init needs a storage URL");
         const { locateDirect, openDirectClient } = await import("./client/direct.ts");
-        const { store, loc } = locateDirect(address);
+        const { store, loc } = await locateDirect(address, inv.env);
         try {
           const existing = await Graph.open(loc, { mode: "read-only" }).catch((e: unknown) => {
             if (isStoreError(e, "ERR_GRAPH_NOT_FOUND")) return undefined;
@@ -46,7 +46,7 @@ export async function run(argv: string[]): Promise<number> {
           await store.close();
         }
         inv.echoTarget(address);
-        const client = await openDirectClient(address, { write: true, create: true, actor: inv.actor });
+        const client = await openDirectClient(address, { write: true, create: true, actor: inv.actor, env: inv.env });
         try {
           const out = await client.applySchema(source, false);
           inv.print({ json: out, human: `initialized graph '${address.graphId}' at ${out.uri} (${out.step_count} schema step(s))` });

@@ -61,8 +61,13 @@ async function runDirect(t: Parameters<typeof tempDir>[0]): Promise<{ line: stri
   return out;
 }
 
+/** The direct run, shared by both tests (the served test compares against it while both run). */
+let directRun: Promise<{ line: string; run: Run }[]> | undefined;
+const direct = (t: Parameters<typeof tempDir>[0]) => (directRun ??= runDirect(t));
+
 test("the README quickstart runs in direct mode", async (t) => {
-  const steps = await runDirect(t);
+  t.timeout(240_000);
+  const steps = await direct(t);
   t.true(steps.length >= 8);
   for (const { line, run } of steps) t.is(run.code, 0, `${line}\n${run.stderr}`);
   const byVerb = (verb: string) => steps.filter((s) => s.line.startsWith(`npx omnigraph ${verb}`)).map((s) => s.run.stdout);
@@ -102,7 +107,8 @@ async function startServe(t: Parameters<typeof tempDir>[0], cwd: string, env: No
 }
 
 test("the README quickstart runs in served mode against `omnigraph serve` and prints what direct mode prints", async (t) => {
-  const direct = runDirect(t);
+  t.timeout(240_000);
+  const directSteps = direct(t);
   const dir = await workdir(t);
   const env = cleanEnv(join(dir, "home"));
   const served: { line: string; run: Run }[] = [];
@@ -123,11 +129,11 @@ test("the README quickstart runs in served mode against `omnigraph serve` and pr
     served.push({ line: raw, run: await bash(line, dir, env) });
   }
   for (const { line, run } of served) t.is(run.code, 0, `${line}\n${run.stderr}`);
-  const directSteps = await direct;
+  const directResults = await directSteps;
   const toDirect = (line: string) => line.replace("--server http://127.0.0.1:8080", "--store ./.demo");
   let compared = 0;
   for (const s of served.filter((x) => x.line.includes("--server"))) {
-    const d = directSteps.find((x) => x.line === toDirect(s.line));
+    const d = directResults.find((x) => x.line === toDirect(s.line));
     t.truthy(d, `the direct block has no counterpart of: ${s.line}`);
     t.is(normalise(s.run.stdout), normalise(d!.run.stdout), s.line);
     compared++;

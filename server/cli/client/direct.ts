@@ -7,7 +7,8 @@
  */
 import { createReadStream } from "node:fs";
 import type { ObjectStore } from "../../../drivers/contract.ts";
-import { openStore } from "../../../drivers/open.ts";
+import { openStoreLazily } from "../../../drivers/open-lazily.ts";
+import type { CliEnvironment } from "../environment.ts";
 import { GraphEngine } from "../../engine/engine.ts";
 import { planMigration } from "../../engine/schema/migrate.ts";
 import * as contract from "../../http/contract/map.ts";
@@ -20,8 +21,8 @@ import type { ContractJson, ExportCall, GraphClient, LoadCall, MutateCall, Query
 const DIRECT_RETRY = { maxAttempts: 4, baseDelayMs: 50, maxDelayMs: 1000 };
 
 /** Opens the store and locates the graph of a direct address (nothing read yet). */
-export function locateDirect(address: DirectAddress): { store: ObjectStore; loc: GraphLocation } {
-  const store = openStore(address.storeUrl, { retry: DIRECT_RETRY, requestTimeoutMs: 30_000 });
+export async function locateDirect(address: DirectAddress, env: Pick<CliEnvironment, "s3Defaults">): Promise<{ store: ObjectStore; loc: GraphLocation }> {
+  const store = await openStoreLazily(address.storeUrl, { retry: DIRECT_RETRY, requestTimeoutMs: 30_000, s3Defaults: env.s3Defaults });
   return { store, loc: locateGraph({ kind: "prefix-per-tenant", store }, undefined, address.graphId) };
 }
 
@@ -134,8 +135,8 @@ export class DirectGraphClient implements GraphClient {
  * can happen by mistake); writes open it read-write, which runs the open-time
  * recovery sweep as a single writer does.
  */
-export async function openDirectClient(address: DirectAddress, opts: { write: boolean; actor: string | null; create?: boolean }): Promise<DirectGraphClient> {
-  const { store, loc } = locateDirect(address);
+export async function openDirectClient(address: DirectAddress, opts: { write: boolean; actor: string | null; create?: boolean; env: Pick<CliEnvironment, "s3Defaults"> }): Promise<DirectGraphClient> {
+  const { store, loc } = await locateDirect(address, opts.env);
   try {
     const graph = await Graph.open(loc, { mode: opts.write ? "read-write" : "read-only", create: opts.create ?? false, actor: opts.actor, warn: (m) => process.stderr.write(`omnigraph: warning: ${m}\n`) });
     return new DirectGraphClient(new GraphEngine(graph), store, opts.actor);

@@ -96,3 +96,30 @@ export async function omnigraphInProcess(args: string[], o: { home: string; env?
     inProcessBusy = false;
   }
 }
+
+/** Starts `omnigraph serve --bind 127.0.0.1:0` in `cwd` (the `npm start` setup: ./.data, dev token); resolves its address. */
+export async function startServe(onCleanup: (stop: () => void) => void, cwd: string, env: NodeJS.ProcessEnv): Promise<string> {
+  const child = spawn(process.execPath, [OMNIGRAPH_BIN, "serve", "--bind", "127.0.0.1:0"], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+  onCleanup(() => {
+    if (child.exitCode === null) child.kill("SIGKILL");
+  });
+  let out = "";
+  let err = "";
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve printed no OMNIGRAPH_LISTEN_ADDR within 60s:\n${out}\n${err}`)), 60_000);
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /OMNIGRAPH_LISTEN_ADDR=(\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(`http://${m[1]}`);
+      }
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`serve exited ${code}:\n${out}\n${err}`));
+    });
+  });
+}
+

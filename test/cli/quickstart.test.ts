@@ -8,12 +8,12 @@
  * `omnigraph serve --bind 127.0.0.1:0` process on a fresh store.
  */
 import test from "ava";
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdir, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { OMNIGRAPH_BIN } from "../support/cli.ts";
-import { cleanEnv, EXAMPLES, tempDir, type Run } from "./harness.ts";
+import { cleanEnv, EXAMPLES, startServe, tempDir, type Run } from "./harness.ts";
 
 const README = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
 
@@ -80,32 +80,6 @@ test("the README quickstart runs in direct mode", async (t) => {
   t.deepEqual(exported.map((e) => e.data.name), ["Alice", "Bob", "Chloe", "Dev", "Eve"]);
 });
 
-/** Starts `omnigraph serve --bind 127.0.0.1:0` in `cwd` (the `npm start` setup: ./.data, dev token); resolves its address. */
-async function startServe(t: Parameters<typeof tempDir>[0], cwd: string, env: NodeJS.ProcessEnv): Promise<string> {
-  const child = spawn(process.execPath, [OMNIGRAPH_BIN, "serve", "--bind", "127.0.0.1:0"], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-  t.teardown(() => {
-    if (child.exitCode === null) child.kill("SIGKILL");
-  });
-  let out = "";
-  let err = "";
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve printed no OMNIGRAPH_LISTEN_ADDR within 60s:\n${out}\n${err}`)), 60_000);
-    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    child.stdout.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /OMNIGRAPH_LISTEN_ADDR=(\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(`http://${m[1]}`);
-      }
-    });
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`serve exited ${code}:\n${out}\n${err}`));
-    });
-  });
-}
-
 test("the README quickstart runs in served mode against `omnigraph serve` and prints what direct mode prints", async (t) => {
   t.timeout(240_000);
   const directSteps = direct(t);
@@ -114,7 +88,7 @@ test("the README quickstart runs in served mode against `omnigraph serve` and pr
   const served: { line: string; run: Run }[] = [];
   for (const raw of quickstartBlock(README, "served")) {
     if (/^npm start\b/.test(raw)) {
-      const url = await startServe(t, dir, env);
+      const url = await startServe((stop) => t.teardown(stop), dir, env);
       env.QUICKSTART_URL = url;
       continue;
     }

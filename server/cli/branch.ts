@@ -6,7 +6,7 @@
  * omnigraph branch merge feature --into main --delete-branch --store ./.data --graph social
  */
 import { action, runProgram, withGlobalOptions } from "./command.ts";
-import { EXIT } from "./errors.ts";
+import { EXIT, exitCodeForCode } from "./errors.ts";
 
 export async function run(argv: string[]): Promise<number> {
   return runProgram("branch", (program, done) => {
@@ -49,7 +49,7 @@ export async function run(argv: string[]): Promise<number> {
         inv.print({ json: out, human: `merged ${out.source} into ${out.target}: ${out.outcome}${deleted}` });
         if (out.branch_deleted === false) {
           process.stderr.write(`omnigraph branch merge: ERR_PARTIAL: merged, but deleting ${source} failed: ${String(out.branch_delete_error ?? "unknown reason")}\n`);
-          return EXIT.partial;
+          return exitCodeForCode("ERR_PARTIAL");
         }
         return EXIT.ok;
       }));

@@ -4,7 +4,7 @@
  * (`--allow-data-loss` makes drops hard); `show` (alias `get`) prints the source.
  */
 import { action, runProgram, withGlobalOptions } from "./command.ts";
-import { EXIT } from "./errors.ts";
+import { EXIT, exitCodeForCode } from "./errors.ts";
 import { readInputFile } from "./inputs.ts";
 
 function stepsHuman(out: Record<string, unknown>): string {
@@ -26,7 +26,7 @@ export async function run(argv: string[]): Promise<number> {
         const { DirectGraphClient } = await import("./client/direct.ts");
         const out = await (client as InstanceType<typeof DirectGraphClient>).planSchema(source, o.allowDataLoss === true);
         inv.print({ json: out, rows: out.steps as Record<string, unknown>[], human: stepsHuman(out) });
-        return out.supported ? EXIT.ok : EXIT.refused;
+        return out.supported ? EXIT.ok : exitCodeForCode("ERR_SCHEMA_UNSUPPORTED_CHANGE");
       }));
     withGlobalOptions(program.command("apply").description("apply a new schema to main as one commit").argument("[uri]"))
       .requiredOption("--schema <file.pg>", "the new schema")

@@ -171,6 +171,14 @@ test.serial("branch create → mutate on it → merge; --if-commit lost race exi
   t.is(conflict.code, 1, conflict.stderr);
   t.is(errorCodeOf(conflict), "ERR_MERGE_CONFLICT");
 
+  // merged, but the source cannot be deleted (a branch was forked from it): partial, exit 3
+  await og("branch", "create", "c", "@G", "--quiet");
+  await og("branch", "create", "c-child", "--from", "c", "@G", "--quiet");
+  await og("mutate", "move_to", "--query", Q, "--params", '{"name":"Alice","city":"Porto"}', "--branch", "c", "@G");
+  const partial = await og("branch", "merge", "c", "--delete-branch", "@G", "--json", "--quiet");
+  t.is(partial.code, 3, partial.stderr);
+  t.like(jsonOf(partial), { source: "c", branch_deleted: false });
+
   const del = await og("branch", "delete", "b", "@G", "--json");
   t.is(del.code, 0, del.stderr);
   t.is(errorCodeOf(await og("branch", "delete", "b", "@G")), "ERR_BRANCH_NOT_FOUND");

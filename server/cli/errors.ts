@@ -11,6 +11,8 @@ import { isStorageError, type StorageErrorCode } from "../../drivers/errors.ts";
 import { isAuthError, type AuthErrorCode } from "../auth/errors.ts";
 import { isConfigError, type ConfigErrorCode } from "../config/errors.ts";
 import { isEngineError, type EngineErrorCode } from "../engine/errors.ts";
+import type { HttpErrorCode } from "../http/http-error.ts";
+import type { RuntimeErrorCode } from "../runtime/errors.ts";
 import { isStoreError, type StoreErrorCode } from "../store/errors.ts";
 
 /** Process exit codes of the managed CLI. */
@@ -84,7 +86,8 @@ export function isCliError(e: unknown, code?: CliErrorCode): e is CliError {
   return e instanceof CliError && (code === undefined || e.code === code);
 }
 
-type LayerCode = CliErrorCode | StorageErrorCode | StoreErrorCode | EngineErrorCode | AuthErrorCode | ConfigErrorCode;
+/** The codes of every layer (served errors name the runtime and HTTP ones in `error_code`). */
+type LayerCode = CliErrorCode | StorageErrorCode | StoreErrorCode | EngineErrorCode | AuthErrorCode | ConfigErrorCode | RuntimeErrorCode | HttpErrorCode;
 
 const { failed: F, refused: R, partial: P, preconditionLost: L, timeout: T, cancelled: C } = EXIT;
 
@@ -112,21 +115,20 @@ const EXIT_BY_CODE: Record<LayerCode, ExitCode> = {
   ERR_RESOURCE_LIMIT: R, ERR_UNKNOWN_TYPE: R, ERR_MERGE_CONFLICT: F,
   // config
   ERR_CONFIG_INVALID: R,
+  // runtime (served)
+  ERR_GRAPH_QUARANTINED: L, ERR_WRITE_ON_READER: R, ERR_NOT_READY: F,
+  // http (served)
+  ERR_ROUTE_NOT_FOUND: R, ERR_METHOD_NOT_ALLOWED: R, ERR_MALFORMED_JSON: R, ERR_REQUEST_INVALID: R,
+  ERR_UNSUPPORTED_MEDIA_TYPE: R, ERR_BODY_TOO_LARGE: R, ERR_GRAPH_ID_INVALID: R, ERR_PRECONDITION_HEADER: R,
+  ERR_ADMISSION: F, ERR_INTERNAL: F,
 };
 
 /**
- * Codes other layers may send back in a served error body that are not (yet) in a
- * code union the CLI can import (the store's outcome/lease codes, the HTTP layer's own).
+ * Codes announced by the store helper's branch (contract 2) but not yet in the store's
+ * code union on this branch; at merge they move into {@link EXIT_BY_CODE}.
  */
 const EXIT_BY_SERVED_CODE: Record<string, ExitCode> = {
-  // store (contract 2)
   ERR_COMMIT_OUTCOME_UNKNOWN: L, ERR_LEASE_LOST: L, ERR_LEASE_HELD: L,
-  // runtime
-  ERR_GRAPH_QUARANTINED: L, ERR_WRITE_ON_READER: R, ERR_NOT_READY: F,
-  // http
-  ERR_ROUTE_NOT_FOUND: R, ERR_METHOD_NOT_ALLOWED: R, ERR_MALFORMED_JSON: R, ERR_REQUEST_INVALID: R,
-  ERR_UNSUPPORTED_MEDIA_TYPE: R, ERR_BODY_TOO_LARGE: R, ERR_GRAPH_ID_INVALID: R, ERR_PRECONDITION_HEADER: R,
-  ERR_EXPORT_CAPACITY: F, ERR_ADMISSION: F, ERR_INTERNAL: F,
 };
 
 function exitOf(code: string): ExitCode | undefined {

@@ -36,3 +36,28 @@ test("exit codes reach the shell: init 0, a refused query 2, a lost --if-commit 
   t.is(lost.code, 4, lost.stderr);
   t.is(errorCodeOf(lost), "ERR_GRAPH_COMMIT_PRECONDITION");
 });
+
+test("SIGINT cancels a command in flight: exit 6, ERR_CANCELLED", async (t) => {
+  const home = await tempDir(t, "og-home-");
+  const { createServer } = await import("node:net");
+  const { spawn } = await import("node:child_process");
+  const { OMNIGRAPH_BIN } = await import("../support/cli.ts");
+  const { cleanEnv } = await import("./harness.ts");
+  let connected: () => void = () => undefined;
+  const reached = new Promise<void>((r) => (connected = r));
+  const silent = createServer(() => connected());
+  await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+  t.teardown(() => silent.close());
+  const port = (silent.address() as { port: number }).port;
+  const child = spawn(process.execPath, [OMNIGRAPH_BIN, "branch", "list", "--server", `http://127.0.0.1:${port}`, "--graph", "g"], { env: cleanEnv(home), stdio: ["ignore", "pipe", "pipe"] });
+  t.teardown(() => {
+    if (child.exitCode === null) child.kill("SIGKILL");
+  });
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((r) => child.on("close", r));
+  await reached; // the request is in flight
+  child.kill("SIGINT");
+  t.is(await exited, 6, stderr);
+  t.regex(stderr, /ERR_CANCELLED/);
+});

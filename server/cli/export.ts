@@ -29,7 +29,7 @@ export async function run(argv: string[]): Promise<number> {
         const o = inv.opts as { type: string[]; branch?: string; snapshot?: string };
         if (o.branch !== undefined && o.snapshot !== undefined) throw new CliError("ERR_USAGE", "--branch and --snapshot are mutually exclusive; pass one");
         const f = inv.format();
-        if (f !== undefined && f !== "jsonl") throw new CliError("ERR_USAGE", `export always writes NDJSON (jsonl); --format ${f} does not apply`);
+        if (f !== undefined && f !== "jsonl" && f !== "json") throw new CliError("ERR_USAGE", `export always writes NDJSON (jsonl); --format ${f} does not apply`);
         const client = await inv.client(inv.address("any", uri), { write: false });
         let total = 0;
         const showBar = inv.env.stderrIsTty && !inv.env.stdoutIsTty && !inv.opts.quiet;

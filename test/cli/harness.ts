@@ -78,12 +78,16 @@ export async function omnigraphInProcess(args: string[], o: { home: string; env?
   if (inProcessBusy) throw new Error("omnigraphInProcess is not reentrant: use test.serial");
   inProcessBusy = true;
   const { main } = await import("../../server/cli/main.ts");
-  const savedEnv = process.env;
+  // Mutate the real environment (native code such as LanceDB reads the C environ,
+  // which a replaced process.env object would not reach), then restore it.
+  const savedEnv = { ...process.env };
+  const nextEnv = cleanEnv(o.home, o.env);
   const out = process.stdout.write.bind(process.stdout);
   const err = process.stderr.write.bind(process.stderr);
   let stdout = "";
   let stderr = "";
-  process.env = cleanEnv(o.home, o.env);
+  for (const k of Object.keys(process.env)) if (!(k in nextEnv)) delete process.env[k];
+  Object.assign(process.env, nextEnv);
   process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += chunk.toString()), true)) as typeof process.stdout.write;
   process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += chunk.toString()), true)) as typeof process.stderr.write;
   try {
@@ -92,7 +96,8 @@ export async function omnigraphInProcess(args: string[], o: { home: string; env?
   } finally {
     process.stdout.write = out;
     process.stderr.write = err;
-    process.env = savedEnv;
+    for (const k of Object.keys(process.env)) if (!(k in savedEnv)) delete process.env[k];
+    Object.assign(process.env, savedEnv);
     inProcessBusy = false;
   }
 }

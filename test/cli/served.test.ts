@@ -111,6 +111,9 @@ test.serial("served errors keep their typed codes and exit codes", async (t) => 
     [["load", "--data", example("data.ndjson"), "--mode", "merge", "--branch", "nope", ...G], "ERR_BRANCH_NOT_FOUND", 2],
     [["branch", "delete", "nope", ...G, "--yes"], "ERR_BRANCH_NOT_FOUND", 2],
     [["branch", "merge", "nope", ...G], "ERR_BRANCH_NOT_FOUND", 2],
+    // the server takes the actor from the token; --as is refused rather than ignored
+    [["mutate", "move_to", "--query", Q, "--params", '{"name":"Bob","city":"Rome"}', "--as", "mallory", ...G], "ERR_USAGE", 2],
+    [["optimize", ...G], "ERR_TARGET", 2],
   ];
   for (const [args, code, exit] of cases) {
     const r = await run(...args, "--json");

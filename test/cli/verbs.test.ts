@@ -60,6 +60,12 @@ test.serial("init → load → query (formats, params file) → snapshot → exp
   t.is(both.stdout.trimEnd().split("\n").length, 2);
   t.deepEqual(JSON.parse(both.stdout.trimEnd().split("\n")[1]!), { "f.name": "Dev", "f.city": "Pune" });
 
+  // the deprecated names still work, with a warning on stderr
+  const legacy = await og("read", "people", "--query", Q, "@G", "--json");
+  t.is(legacy.code, 0, legacy.stderr);
+  t.is(jsonOf<{ row_count: number }>(legacy).row_count, 4);
+  t.regex(legacy.stderr, /deprecated/);
+
   const snap = await og("snapshot", "@G", "--json");
   t.is(snap.code, 0, snap.stderr);
   const datasets = jsonOf<{ datasets: { type_name: string; entity_count: number }[] }>(snap).datasets;

@@ -94,10 +94,10 @@ function parseDocument(text: string, source: string): RawEntry[] {
  * trimmed; blank actors or tokens, duplicate actors (within a tenant) and duplicate
  * tokens are errors that name the actor, never the token.
  */
-export function buildTokenTable(raw: readonly RawEntry[], defaultTenant: string | null = null): TokenTable {
-  const entries: TableEntry[] = [];
-  const actors = new Set<string>();
-  const hashes = new Map<string, string>();
+export function buildTokenTable(raw: readonly RawEntry[], defaultTenant: string | null = null, base: TokenTable = { entries: [] }): TokenTable {
+  const entries: TableEntry[] = [...base.entries];
+  const actors = new Set<string>(base.entries.map((e) => `${e.identity.tenant ?? ""}\u0000${e.identity.actor}`));
+  const hashes = new Map<string, string>(base.entries.map((e) => [e.hash.toString("hex"), e.identity.actor]));
   for (const e of raw) {
     const actor = e.actor.trim();
     const token = e.token.trim();
@@ -122,24 +122,26 @@ export function buildTokenTable(raw: readonly RawEntry[], defaultTenant: string 
   return { entries };
 }
 
-/** Reads the sources into raw entries (the file is read synchronously: boot and reload only). */
-function readSources(src: StaticTokenSources): RawEntry[] {
+/** The entries that never change at runtime: the single token, and the JSON when no file is set. */
+function fixedEntries(src: StaticTokenSources): RawEntry[] {
   const raw: RawEntry[] = [];
   if (src.bearerToken !== undefined && src.bearerToken !== null) {
     raw.push({ actor: "default", token: src.bearerToken, tenant: undefined, groups: undefined, source: "OMNIGRAPH_SERVER_BEARER_TOKEN" });
   }
-  if (src.tokensFile) {
-    let text: string;
-    try {
-      text = readFileSync(src.tokensFile, "utf8");
-    } catch (e) {
-      throw new TokensInvalid(`cannot read the token file ${src.tokensFile}: ${(e as NodeJS.ErrnoException).code ?? "error"}`, { source: src.tokensFile });
-    }
-    raw.push(...parseDocument(text, src.tokensFile));
-  } else if (src.tokensJson) {
-    raw.push(...parseDocument(src.tokensJson, "OMNIGRAPH_SERVER_BEARER_TOKENS_JSON"));
-  }
+  if (!src.tokensFile && src.tokensJson) raw.push(...parseDocument(src.tokensJson, "OMNIGRAPH_SERVER_BEARER_TOKENS_JSON"));
   return raw;
+}
+
+/** Reads the token file (synchronously: boot and reload only). */
+function fileEntries(file: string | null | undefined): RawEntry[] {
+  if (!file) return [];
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new TokensInvalid(`cannot read the token file ${file}: ${(e as NodeJS.ErrnoException).code ?? "error"}`, { source: file });
+  }
+  return parseDocument(text, file);
 }
 
 /** True when any static token source is configured. */
@@ -183,16 +185,26 @@ export class StaticTokens implements Authenticator {
   private readonly logger: Logger;
   private readonly metrics: AuthMetrics;
 
-  private constructor(private readonly sources: StaticTokenSources, table: TokenTable, private readonly options: StaticTokensOptions) {
-    this.table = table;
+  /**
+   * Only the file path and default tenant are kept: the fixed entries are hashed at
+   * load (`fixed`), so no plaintext from the environment outlives `load`.
+   */
+  private constructor(
+    private readonly tokensFile: string | null,
+    private readonly defaultTenant: string | null,
+    private readonly fixed: TokenTable,
+    private readonly options: StaticTokensOptions,
+  ) {
+    this.table = buildTokenTable(fileEntries(tokensFile), defaultTenant, fixed);
     this.logger = options.logger ?? silentLogger();
     this.metrics = options.metrics ?? authMetrics();
-    this.metrics.staticTokens.set(table.entries.length);
+    this.metrics.staticTokens.set(this.table.entries.length);
   }
 
   /** Loads and validates the sources; throws ERR_TOKENS_INVALID naming the offending actor or file. */
   static load(sources: StaticTokenSources, options: StaticTokensOptions = {}): StaticTokens {
-    return new StaticTokens(sources, buildTokenTable(readSources(sources), sources.defaultTenant ?? null), options);
+    const tenant = sources.defaultTenant ?? null;
+    return new StaticTokens(sources.tokensFile ?? null, tenant, buildTokenTable(fixedEntries(sources), tenant), options);
   }
 
   /** Entries in the live table. */
@@ -225,21 +237,21 @@ export class StaticTokens implements Authenticator {
    */
   reload(): boolean {
     try {
-      const next = buildTokenTable(readSources(this.sources), this.sources.defaultTenant ?? null);
+      const next = buildTokenTable(fileEntries(this.tokensFile), this.defaultTenant, this.fixed);
       this.table = next;
       this.metrics.staticTokens.set(next.entries.length);
-      this.logger.info({ event: "auth.tokens.reloaded", entries: next.entries.length, file: this.sources.tokensFile }, "static token table reloaded");
+      this.logger.info({ event: "auth.tokens.reloaded", entries: next.entries.length, file: this.tokensFile }, "static token table reloaded");
       return true;
     } catch (e) {
       this.metrics.tokenReloadFailures.inc();
-      this.logger.warn({ event: "auth.tokens.reload_failed", file: this.sources.tokensFile, code: (e as TokensInvalid).code, err: (e as Error).message }, "static token file rejected; keeping the last good table");
+      this.logger.warn({ event: "auth.tokens.reload_failed", file: this.tokensFile, code: (e as TokensInvalid).code, err: (e as Error).message }, "static token file rejected; keeping the last good table");
       return false;
     }
   }
 
   /** Starts watching the token file (no-op without one). Stat polling survives atomic renames. */
   watch(): void {
-    const file = this.sources.tokensFile;
+    const file = this.tokensFile;
     if (!file || this.listener) return;
     this.listener = (cur: Stats, prev: Stats) => {
       if (cur.mtimeMs === prev.mtimeMs && cur.size === prev.size && cur.ino === prev.ino) return;
@@ -250,7 +262,7 @@ export class StaticTokens implements Authenticator {
 
   /** Stops watching the token file. */
   close(): void {
-    if (this.listener && this.sources.tokensFile) unwatchFile(this.sources.tokensFile, this.listener);
+    if (this.listener && this.tokensFile) unwatchFile(this.tokensFile, this.listener);
     this.listener = undefined;
   }
 }

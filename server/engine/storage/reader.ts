@@ -1,4 +1,5 @@
 import type { Snapshot } from "../../store/snapshot.ts";
+import type { QueryBudget } from "../read/budget.ts";
 import { fromArrowRow, keyOf, type EntityRow, type GraphType } from "./columns.ts";
 import { inList } from "./sql.ts";
 
@@ -6,6 +7,11 @@ import { inList } from "./sql.ts";
 const IN_CHUNK = 512;
 /** Above this many ids, one filtered scan beats many IN-list queries. */
 const SCAN_INSTEAD_ABOVE = 4096;
+
+/** The streaming face of a LanceDB query: batches, with Lance's own timeout. */
+interface BatchStreaming {
+  execute(o?: { timeoutMs?: number }): AsyncIterable<{ numRows: number; toArray(): unknown[]; data: { byteLength: number } }>;
+}
 
 /**
  * Reads entity rows of one snapshot. Every read names the columns it needs (property
@@ -16,7 +22,8 @@ export class SnapshotReader {
   /** Requests made to Lance, by kind (scans, id lookups, edge expansions). */
   readonly stats = { scans: 0, lookups: 0, expansions: 0, rows: 0 };
 
-  constructor(readonly snapshot: Snapshot) {}
+  /** With a budget, every Lance request gets the remaining time and rows are counted per batch. */
+  constructor(readonly snapshot: Snapshot, readonly budget?: QueryBudget) {}
 
   has(t: GraphType): boolean {
     return this.snapshot.tableState(keyOf(t)) !== undefined;
@@ -40,9 +47,29 @@ export class SnapshotReader {
     let q = table.query().select(this.columns(t, props));
     if (where) q = q.where(where);
     if (limit !== undefined) q = q.limit(limit);
-    const raw = await q.toArray();
+    const raw = this.budget ? await this.budgeted(q) : await q.toArray();
     this.stats.rows += raw.length;
     return raw.map((r) => fromArrowRow(t, r as Record<string, unknown>));
+  }
+
+  /** Streams batches so a row/byte budget stops the scan early and a deadline cancels it in Lance. */
+  private async budgeted(q: object): Promise<unknown[]> {
+    const budget = this.budget!;
+    budget.check();
+    const rows: unknown[] = [];
+    try {
+      const timeoutMs = budget.remainingMs();
+      // `execute` is protected in the typings but is the documented streaming entry point.
+      const batches = (q as BatchStreaming).execute(timeoutMs !== undefined ? { timeoutMs } : undefined);
+      for await (const batch of batches) {
+        budget.add(batch.numRows, batch.data.byteLength);
+        rows.push(...batch.toArray());
+      }
+    } catch (e) {
+      if (budget.expired && !(e instanceof Error && "budget" in e)) throw budget.timeError();
+      throw e;
+    }
+    return rows;
   }
 
   /** All rows (matching `where`, when given). */
@@ -78,7 +105,16 @@ export class SnapshotReader {
     const table = await this.snapshot.table(keyOf(t));
     let vq = table.vectorSearch(Array.from(q)).column(vectorColumn).distanceType("l2").select([...this.columns(t, props), "_distance"]).limit(k);
     if (where) vq = vq.where(where);
-    const raw = await vq.toArray();
+    this.budget?.check();
+    const remaining = this.budget?.remainingMs();
+    let raw: unknown[];
+    try {
+      raw = await vq.toArray(remaining !== undefined ? { timeoutMs: remaining } : undefined);
+    } catch (e) {
+      if (this.budget?.expired) throw this.budget.timeError();
+      throw e;
+    }
+    this.budget?.add(raw.length, 0);
     this.stats.rows += raw.length;
     return raw.map((r) => ({ row: fromArrowRow(t, r as Record<string, unknown>), distance: Number((r as { _distance: number })._distance) }));
   }

@@ -92,6 +92,8 @@ export class JwksCache {
   private readonly now: () => number;
   /** Remote fetches attempted (for tests and logs). */
   fetches = 0;
+  /** Bumped whenever the trusted key set changes: caches of verified tokens key on it. */
+  generation = 0;
 
   constructor(private readonly options: JwksCacheOptions) {
     const s = options.sources;
@@ -112,6 +114,7 @@ export class JwksCache {
   }
 
   private install(jwks: JSONWebKeySet, fetchedAt: number | null, source: KeySource): void {
+    if (!this.live || JSON.stringify(this.live.jwks) !== JSON.stringify(jwks)) this.generation++;
     this.live = { jwks, resolve: createLocalJWKSet(jwks), fetchedAt, source };
     this.updateAgeMetric();
   }
@@ -256,7 +259,8 @@ export class JwksCache {
     }
   }
 
-  private assertFresh(): LiveKeys {
+  /** Throws ERR_JWKS_STALE / ERR_JWKS_UNAVAILABLE when no usable keys are live (checked on every request). */
+  assertFresh(): LiveKeys {
     const live = this.live;
     if (!live) throw new JwksUnavailable("no JWKS has been loaded");
     this.updateAgeMetric();

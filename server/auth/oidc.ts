@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { readFileSync, unwatchFile, watchFile } from "node:fs";
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from "jose";
 import type { Logger } from "pino";
@@ -13,6 +14,7 @@ import {
 } from "./errors.ts";
 import type { Identity } from "./identity.ts";
 import { JwksCache, type JwksSources } from "./jwks.ts";
+import { BoundedCache } from "./lru.ts";
 import { authMetrics, silentLogger, type AuthMetrics } from "./metrics.ts";
 import { TENANT_ID_PATTERN } from "./tenancy.ts";
 
@@ -52,6 +54,8 @@ export interface OidcOptions {
   /** Minimum spacing of unknown-`kid` refreshes (ms), default 30 s. */
   jwksUnknownKidMinIntervalMs?: number | undefined;
   jwksFetchTimeoutMs?: number | undefined;
+  /** Verified tokens remembered (by SHA-256, never plaintext) until they expire; 0 disables. Default 10 000. */
+  verifiedCacheSize?: number | undefined;
   logger?: Logger | undefined;
   metrics?: AuthMetrics | undefined;
   now?: (() => number) | undefined;
@@ -104,6 +108,12 @@ export class OidcVerifier {
   private readonly logger: Logger;
   private allowed: Set<string> | undefined;
   private watchingAllowlist = false;
+  /**
+   * A signature check costs far more than the rest of a request; a token already
+   * verified against the same key set is accepted again after re-checking time
+   * bounds, JWKS freshness and the allowlist. Keyed by digest: no plaintext kept.
+   */
+  private readonly verified: BoundedCache<string, { result: VerifiedToken; exp: number; generation: number }>;
 
   constructor(private readonly options: OidcOptions) {
     if (options.issuers.length === 0) throw new AuthConfigInvalid("auth.oidc needs `issuer` or `issuers`");
@@ -133,6 +143,7 @@ export class OidcVerifier {
       now: options.now,
     });
     if (options.allowedActorsPath) this.allowed = this.readAllowlist(options.allowedActorsPath);
+    this.verified = new BoundedCache(options.verifiedCacheSize ?? 10_000);
   }
 
   private readAllowlist(path: string): Set<string> {
@@ -179,6 +190,28 @@ export class OidcVerifier {
 
   /** Verifies `token`; throws ERR_TOKEN_*, ERR_JWKS_* or ERR_ACTOR_NOT_ALLOWED. */
   async verify(token: string): Promise<VerifiedToken> {
+    const digest = this.verified.capacity > 0 ? createHash("sha256").update(token).digest("base64url") : "";
+    const hit = digest ? this.verified.get(digest) : undefined;
+    if (hit) {
+      this.jwks.assertFresh();
+      const nowS = (this.options.now ?? Date.now)() / 1000;
+      if (hit.generation === this.jwks.generation) {
+        if (nowS > hit.exp + this.skew) {
+          this.verified.delete(digest);
+          throw new TokenExpired();
+        }
+        if (this.allowed && !this.allowed.has(hit.result.identity.actor)) throw new ActorNotAllowed();
+        return { identity: { ...hit.result.identity, groups: [...hit.result.identity.groups] }, audiences: [...hit.result.audiences] };
+      }
+      this.verified.delete(digest); // the key set changed: verify against the new one
+    }
+    const generation = this.jwks.generation;
+    const { result, exp } = await this.verifyUncached(token);
+    if (digest) this.verified.set(digest, { result, exp, generation });
+    return { identity: { ...result.identity, groups: [...result.identity.groups] }, audiences: [...result.audiences] };
+  }
+
+  private async verifyUncached(token: string): Promise<{ result: VerifiedToken; exp: number }> {
     let alg: string | undefined;
     try {
       alg = decodeProtectedHeader(token).alg;
@@ -201,7 +234,7 @@ export class OidcVerifier {
     } catch (e) {
       throw translate(e);
     }
-    return { identity: this.identityOf(payload), audiences: claimValues(payload.aud) };
+    return { result: { identity: this.identityOf(payload), audiences: claimValues(payload.aud) }, exp: payload.exp! /* required above */ };
   }
 
   private identityOf(payload: JWTPayload): Identity {

@@ -201,3 +201,22 @@ test("looksLikeJwt: compact JWS with a JSON header only", (t) => {
   t.false(looksLikeJwt("static-token-with-no-dots"));
   t.false(looksLikeJwt("a.b"));
 });
+
+test("verified-token cache: a cached token still expires, and a key removed from the JWKS stops its cached tokens", async (t) => {
+  const k1 = await signingKey("k1");
+  const k2 = await signingKey("k2");
+  const idp = await issuer(t, k1, k2);
+  let clock = Date.now();
+  const v = await verifier(t, { issuers: [idp.url], jwks: { uri: idp.jwksUri }, clockSkewSeconds: 0, now: () => clock, jwksUnknownKidMinIntervalMs: 0 });
+  const short = await mint(k1, { sub: "alice" }, { iss: idp.url, aud: AUD, expSeconds: 60 });
+  t.is((await v.verify(short)).identity.actor, "alice");
+  t.is((await v.verify(short)).identity.actor, "alice", "second use answered from the cache");
+  clock += 61_000;
+  t.is(await codeOf(v.verify(short)), "ERR_TOKEN_EXPIRED");
+  clock = Date.now();
+  const byK2 = await mint(k2, { sub: "bob" }, { iss: idp.url, aud: AUD });
+  t.is((await v.verify(byK2)).identity.actor, "bob");
+  idp.keys = [k1.jwk]; // the issuer revokes k2
+  await v.jwks.refresh();
+  t.is(await codeOf(v.verify(byK2)), "ERR_JWKS_NO_MATCHING_KEY");
+});

@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import * as cedar from "@cedar-policy/cedar-wasm/nodejs";
 import type { Logger } from "pino";
 import type { Authorizer, AuthzDecision, AuthzRequest } from "../identity.ts";
+import { BoundedCache } from "../lru.ts";
 import { authMetrics, silentLogger, type AuthMetrics } from "../metrics.ts";
 import { bundleFingerprint, loadBundleSet, type BundleSet, type CompiledBundle } from "./bundle.ts";
 import { groupsOf } from "./policy-yaml.ts";
@@ -56,6 +57,8 @@ export interface CedarAuthorizerOptions {
   metrics?: AuthMetrics | undefined;
   /** Poll period of the bundle files (ms); default 2000. */
   pollIntervalMs?: number | undefined;
+  /** Decisions remembered per live bundle set (0 disables the cache); default 10 000. */
+  decisionCacheSize?: number | undefined;
 }
 
 /**
@@ -76,6 +79,12 @@ export class CedarAuthorizer implements Authorizer {
   private readonly logger: Logger;
   private readonly decisionLogger: Logger;
   private readonly metrics: AuthMetrics;
+  /**
+   * A decision is a pure function of the live bundle set and the request (entities
+   * carry no attributes; the context derives from the branches), so repeats are
+   * answered from here; the cache is cleared on every swap.
+   */
+  private readonly decisions: BoundedCache<string, DecisionExplanation>;
 
   /** Loads and validates the bundles under `root`; throws ERR_POLICY_INVALID (boot fails). */
   constructor(readonly root: string, private readonly options: CedarAuthorizerOptions = {}) {
@@ -84,6 +93,7 @@ export class CedarAuthorizer implements Authorizer {
     this.metrics = options.metrics ?? authMetrics();
     this.fingerprint = bundleFingerprint(this.watchRoot);
     this.live = prepare(loadBundleSet(root), this.prefix, this.slot);
+    this.decisions = new BoundedCache(options.decisionCacheSize ?? 10_000);
   }
 
   private get watchRoot(): string {
@@ -116,6 +126,7 @@ export class CedarAuthorizer implements Authorizer {
       const next = prepare(loadBundleSet(this.root), this.prefix, 1 - this.slot);
       this.slot = 1 - this.slot;
       this.live = next;
+      this.decisions.clear();
       this.fingerprint = fp;
       this.logger.info({ event: "policy.reloaded", root: this.root, digest: next.digest }, "policy bundle reloaded");
       return true;
@@ -141,7 +152,19 @@ export class CedarAuthorizer implements Authorizer {
     this.timer = undefined;
   }
 
-  /** Decides and explains one request (no logging). */
+  private decide(r: AuthzRequest): DecisionExplanation {
+    if (this.decisions.capacity === 0) return this.explain(r);
+    const i = r.identity;
+    const key = JSON.stringify([i.tenant, i.actor, [...i.groups].sort(), r.action, r.graphId, r.branch, r.targetBranch]);
+    let e = this.decisions.get(key);
+    if (!e) {
+      e = this.explain(r);
+      this.decisions.set(key, e);
+    }
+    return e;
+  }
+
+  /** Decides and explains one request (no logging, no cache). */
   explain(r: AuthzRequest): DecisionExplanation {
     const resource = r.action === "graph_list" ? `Omnigraph::Server::"root"` : `Omnigraph::Graph::${JSON.stringify(r.graphId ?? "")}`;
     const p = this.preparedFor(r.identity.tenant);
@@ -182,7 +205,7 @@ export class CedarAuthorizer implements Authorizer {
   }
 
   authorize(r: AuthzRequest): AuthzDecision {
-    const e = this.explain(r);
+    const e = this.decide(r);
     this.metrics.decisions.inc({ outcome: e.allowed ? "allow" : "deny" });
     this.decisionLogger.info(
       {

@@ -34,21 +34,29 @@ interface Case {
   authorization: string | undefined;
 }
 
-async function measure(c: Case): Promise<{ medianUs: number; p90Us: number }> {
-  const input = { authorization: c.authorization, host: "127.0.0.1:8080" };
-  const once = async () => {
-    const identity = await c.authenticator.authenticate(input);
-    const d = c.authorizer.authorize({ identity, action: "read", graphId: "social", branch: "main", targetBranch: null });
-    if (!d.allowed) throw new Error(`${c.name}: the bench request was denied`);
-  };
-  for (let i = 0; i < PER_BATCH; i++) await once(); // warm-up: JIT, wasm, key import
-  const perRequest: number[] = [];
+/**
+ * Batches of the cases are interleaved round-robin, so load drift on the shared
+ * machine hits every case alike.
+ */
+async function measureAll(cases: Case[]): Promise<{ medianUs: number; p90Us: number }[]> {
+  const onces = cases.map((c) => {
+    const input = { authorization: c.authorization, host: "127.0.0.1:8080" };
+    return async () => {
+      const identity = await c.authenticator.authenticate(input);
+      const d = c.authorizer.authorize({ identity, action: "read", graphId: "social", branch: "main", targetBranch: null });
+      if (!d.allowed) throw new Error(`${c.name}: the bench request was denied`);
+    };
+  });
+  for (const once of onces) for (let i = 0; i < PER_BATCH; i++) await once(); // warm-up: JIT, wasm, key import
+  const perRequest: number[][] = cases.map(() => []);
   for (let b = 0; b < BATCHES; b++) {
-    const t0 = performance.now();
-    for (let i = 0; i < PER_BATCH; i++) await once();
-    perRequest.push(((performance.now() - t0) * 1000) / PER_BATCH);
+    for (const [k, once] of onces.entries()) {
+      const t0 = performance.now();
+      for (let i = 0; i < PER_BATCH; i++) await once();
+      perRequest[k]!.push(((performance.now() - t0) * 1000) / PER_BATCH);
+    }
   }
-  return { medianUs: median(perRequest), p90Us: p90(perRequest) };
+  return perRequest.map((xs) => ({ medianUs: median(xs), p90Us: p90(xs) }));
 }
 
 async function main(): Promise<void> {
@@ -75,28 +83,25 @@ async function main(): Promise<void> {
     { name: "static token (100 entries) + Cedar", authenticator: staticAuth, authorizer: cedar, authorization: "Bearer dev-token-0123456789abcdef" },
     { name: "OIDC RS256 JWT (inline JWKS) + Cedar", authenticator: oidcAuth, authorizer: cedar, authorization: `Bearer ${jwt}` },
   ];
-  const results: { name: string; medianUs: number; p90Us: number }[] = [];
-  for (const c of cases) {
-    const r = await measure(c);
-    results.push({ name: c.name, ...r });
-    console.log(`${c.name.padEnd(44)} median ${r.medianUs.toFixed(1)} µs  p90 ${r.p90Us.toFixed(1)} µs`);
-  }
+  const results = (await measureAll(cases)).map((r, i) => ({ name: cases[i]!.name, ...r }));
+  for (const r of results) console.log(`${r.name.padEnd(44)} median ${r.medianUs.toFixed(1)} µs  p90 ${r.p90Us.toFixed(1)} µs`);
   // The parts, for the record: Cedar alone, static lookup alone.
   const identity = { actor: "default", tenant: null, groups: [], via: "static" as const };
-  const parts: { name: string; medianUs: number; p90Us: number }[] = [];
-  for (const [name, fn] of [
-    ["Cedar authorize() alone (policies/default)", () => cedar.authorize({ identity, action: "read", graphId: "social", branch: "main", targetBranch: null })],
+  const uncached = new CedarAuthorizer(policy, { logger: sink, decisionCacheSize: 0 });
+  const partCases: [string, () => unknown][] = [
+    ["Cedar authorize() alone, decision cached", () => cedar.authorize({ identity, action: "read", graphId: "social", branch: "main", targetBranch: null })],
+    ["Cedar authorize() alone, uncached (statefulIsAuthorized)", () => uncached.authorize({ identity, action: "read", graphId: "social", branch: "main", targetBranch: null })],
     ["static lookup alone (SHA-256 + 100 compares)", () => staticAuth.staticTokens!.lookup("dev-token-0123456789abcdef")],
-  ] as const) {
-    const r = await measure({ name, authenticator: { authenticate: async () => identity }, authorizer: { authorize: () => (fn(), { allowed: true, policyIds: [] }) }, authorization: undefined });
-    parts.push({ name, ...r });
-    console.log(`${name.padEnd(44)} median ${r.medianUs.toFixed(1)} µs`);
-  }
+  ];
+  const partResults = await measureAll(partCases.map(([name, fn]) => ({ name, authenticator: { authenticate: async () => identity }, authorizer: { authorize: () => (fn(), { allowed: true, policyIds: [] }) }, authorization: undefined })));
+  const parts = partResults.map((r, i) => ({ name: partCases[i]![0], ...r }));
+  for (const r of parts) console.log(`${r.name.padEnd(44)} median ${r.medianUs.toFixed(1)} µs`);
   const http: HttpRow[] = withHttp ? await httpRows({ quick, jwt, staticToken: "dev-token-0123456789abcdef", jwk, iss, aud }) : [];
   const load1 = loadavg()[0]!;
   oidcAuth.close();
   staticAuth.close();
   cedar.close();
+  uncached.close();
 
   const base = results[0]!.medianUs;
   const rows = results.map((r) => `| ${r.name} | ${r.medianUs.toFixed(1)} | ${r.p90Us.toFixed(1)} | ${(r.medianUs - base).toFixed(1)} |`);

@@ -30,7 +30,17 @@ export interface AuthStack {
  * loaded config (the loader passes env secrets in; nothing here reads `process.env`).
  * Fails closed: bad tokens, an unusable OIDC setup or an invalid policy bundle throw.
  */
-export async function buildAuthStack(loaded: LoadedConfig, o: { logger?: Logger; registry?: Registry } = {}): Promise<AuthStack> {
+export async function buildAuthStack(
+  loaded: LoadedConfig,
+  o: {
+    logger?: Logger | undefined;
+    registry?: Registry | undefined;
+    /** Tokens given in code (the development token of `npm start`). */
+    extraTokens?: { actor: string; token: string }[] | undefined;
+    /** A bundle used when `policy.bundle` is unset (the development bundle of `npm start`). */
+    defaultBundle?: string | undefined;
+  } = {},
+): Promise<AuthStack> {
   const c = loaded.config;
   const logger = o.logger ?? pino({ level: "silent" });
   const metrics = authMetrics(o.registry);
@@ -38,7 +48,7 @@ export async function buildAuthStack(loaded: LoadedConfig, o: { logger?: Logger;
   const authenticator = await RequestAuthenticator.create({
     mode: c.auth.mode,
     unauthenticated: c.auth.unauthenticated,
-    static: { bearerToken: loaded.secrets.bearerToken, tokensJson: loaded.secrets.bearerTokensJson, tokensFile: c.auth.static.tokens_file },
+    static: { bearerToken: loaded.secrets.bearerToken, tokensJson: loaded.secrets.bearerTokensJson, tokensFile: c.auth.static.tokens_file, extraEntries: o.extraTokens },
     ...(oidc
       ? {
           oidc: {
@@ -69,7 +79,7 @@ export async function buildAuthStack(loaded: LoadedConfig, o: { logger?: Logger;
     metrics,
   });
   const audit = new AuditLog(c.auth.audit_path ? pino.destination({ dest: c.auth.audit_path, sync: false, mkdir: true }) : undefined);
-  const authorizer = createAuthorizer({ bundle: c.policy.bundle, unauthenticated: c.auth.unauthenticated, logger, metrics });
+  const authorizer = createAuthorizer({ bundle: c.policy.bundle ?? o.defaultBundle ?? null, unauthenticated: c.auth.unauthenticated, logger, metrics });
   const a = c.admission;
   const admission = new AdmissionController(
     { perActorInflightMax: a.per_actor_inflight_max, perActorBytesMax: a.per_actor_bytes_max, perTenantInflightMax: a.per_tenant_inflight_max, perTenantBytesMax: a.per_tenant_bytes_max, retryAfterSeconds: a.retry_after_seconds },

@@ -24,6 +24,8 @@ export interface StaticTokenSources {
   tokensFile?: string | null | undefined;
   /** Tenant of entries that name none (single-tenant deployments leave it null). */
   defaultTenant?: string | null | undefined;
+  /** Entries given in code (the development token of `npm start`). */
+  extraEntries?: { actor: string; token: string; tenant?: string | null; groups?: string[] }[] | undefined;
 }
 
 /** One entry in its long form. */
@@ -129,6 +131,7 @@ function fixedEntries(src: StaticTokenSources): RawEntry[] {
     raw.push({ actor: "default", token: src.bearerToken, tenant: undefined, groups: undefined, source: "OMNIGRAPH_SERVER_BEARER_TOKEN" });
   }
   if (!src.tokensFile && src.tokensJson) raw.push(...parseDocument(src.tokensJson, "OMNIGRAPH_SERVER_BEARER_TOKENS_JSON"));
+  for (const e of src.extraEntries ?? []) raw.push({ actor: e.actor, token: e.token, tenant: e.tenant, groups: e.groups, source: "built-in" });
   return raw;
 }
 
@@ -146,7 +149,7 @@ function fileEntries(file: string | null | undefined): RawEntry[] {
 
 /** True when any static token source is configured. */
 export function hasStaticTokens(src: StaticTokenSources): boolean {
-  return Boolean((src.bearerToken !== undefined && src.bearerToken !== null) || src.tokensFile || src.tokensJson);
+  return Boolean((src.bearerToken !== undefined && src.bearerToken !== null) || src.tokensFile || src.tokensJson || src.extraEntries?.length);
 }
 
 /**

@@ -36,7 +36,7 @@ test("a row budget stops the scan early and fails with ERR_QUERY_ROWS_BUDGET nam
     err = x;
   }
   t.is((err as { code?: string }).code, "ERR_QUERY_ROWS_BUDGET");
-  t.like((err as { detail: object }).detail, { resource_limit: { resource: "query_rows", limit: 100 } });
+  t.like((err as { detail: object }).detail, { resource: "query_rows", limit: 100 });
   t.true(budget.rows < N, `the scan stopped before materialising every row (${budget.rows} of ${N})`);
 });
 

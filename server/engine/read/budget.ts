@@ -14,15 +14,15 @@ export interface QueryBudgetLimits {
 export type QueryBudgetKind = "time" | "rows" | "bytes";
 
 /**
- * A query ran past one of its budgets. The code names the budget; `detail` is
- * OmniGraph's `resource_limit{resource, limit, actual}`.
+ * A query ran past one of its budgets. The code names the budget; `detail` holds
+ * OmniGraph's `resource_limit` fields `{resource, limit, actual}`.
  */
 export class QueryBudgetExceeded extends EngineError {
   constructor(readonly budget: QueryBudgetKind, readonly limit: number, readonly actual: number) {
     const code = budget === "time" ? "ERR_QUERY_TIME_BUDGET" : budget === "rows" ? "ERR_QUERY_ROWS_BUDGET" : "ERR_QUERY_BYTES_BUDGET";
     const what = budget === "time" ? `ran for ${actual} ms, over its time budget of ${limit} ms` : `materialised ${actual} ${budget}, over its budget of ${limit}`;
     super(code, `the query ${what}; narrow the match, add a filter or a limit`, {
-      detail: { resource_limit: { resource: `query_${budget === "time" ? "time_ms" : budget}`, limit, actual } },
+      detail: { resource: `query_${budget === "time" ? "time_ms" : budget}`, limit, actual },
     });
   }
 }

@@ -1,3 +1,5 @@
+import { StoreError } from "../../store/errors.ts";
+import { EngineError } from "../errors.ts";
 import type { Snapshot } from "../../store/snapshot.ts";
 import type { QueryBudget } from "../read/budget.ts";
 import { fromArrowRow, keyOf, type EntityRow, type GraphType } from "./columns.ts";
@@ -47,7 +49,7 @@ export class SnapshotReader {
     let q = table.query().select(this.columns(t, props));
     if (where) q = q.where(where);
     if (limit !== undefined) q = q.limit(limit);
-    const raw = this.budget ? await this.budgeted(q) : await q.toArray();
+    const raw = this.budget ? await lanceQuery(() => this.budgeted(q), t) : await lanceQuery(() => q.toArray(), t);
     this.stats.rows += raw.length;
     return raw.map((r) => fromArrowRow(t, r as Record<string, unknown>));
   }
@@ -109,7 +111,7 @@ export class SnapshotReader {
     const remaining = this.budget?.remainingMs();
     let raw: unknown[];
     try {
-      raw = await vq.toArray(remaining !== undefined ? { timeoutMs: remaining } : undefined);
+      raw = await lanceQuery(() => vq.toArray(remaining !== undefined ? { timeoutMs: remaining } : undefined), t);
     } catch (e) {
       if (this.budget?.expired) throw this.budget.timeError();
       throw e;
@@ -120,3 +122,15 @@ export class SnapshotReader {
   }
 }
 
+/**
+ * Runs a LanceDB query; its own errors (text with build paths) become a typed
+ * `ERR_LANCE`, which the HTTP layer never shows to clients.
+ */
+async function lanceQuery<T>(run: () => Promise<T>, t: GraphType): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    if (e instanceof StoreError || e instanceof EngineError) throw e; // typed already (budgets included)
+    throw new StoreError("ERR_LANCE", `LanceDB failed to read ${t.kind} type ${t.name}: ${String((e as Error)?.message ?? e).split("\n")[0]!.slice(0, 300)}`, { type: t.name }, e);
+  }
+}

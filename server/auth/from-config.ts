@@ -1,9 +1,11 @@
 import pino, { type Logger } from "pino";
 import type { Registry } from "prom-client";
+import { ConfigError } from "../config/errors.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import { durationMs } from "../config/schema.ts";
 import { AdmissionController } from "./admission.ts";
 import { AuditLog } from "./audit.ts";
+import { AuthError } from "./errors.ts";
 import { protectedResourceMetadata, protectedResourceMetadataUrl, RequestAuthenticator, type ProtectedResourceMetadata } from "./authenticator.ts";
 import { createAuthorizer } from "./authorizer.ts";
 import type { Authorizer } from "./identity.ts";
@@ -30,7 +32,25 @@ export interface AuthStack {
  * loaded config (the loader passes env secrets in; nothing here reads `process.env`).
  * Fails closed: bad tokens, an unusable OIDC setup or an invalid policy bundle throw.
  */
+/** Boot-time auth errors are configuration mistakes: surface them as ERR_CONFIG_INVALID naming the key (serve exits 2). */
+function asConfigError(e: unknown): unknown {
+  if (!(e instanceof AuthError)) return e;
+  const key = e.code === "ERR_POLICY_INVALID" ? "policy.bundle" : e.code === "ERR_TOKENS_INVALID" ? "auth.static" : e.code === "ERR_AUTH_CONFIG" ? "auth" : e.code === "ERR_JWKS_UNAVAILABLE" ? "auth.oidc" : undefined;
+  return key ? new ConfigError(key, `${e.code}: ${e.message}`, e) : e;
+}
+
 export async function buildAuthStack(
+  loaded: LoadedConfig,
+  o: Parameters<typeof buildAuthStackUnwrapped>[1] = {},
+): Promise<AuthStack> {
+  try {
+    return await buildAuthStackUnwrapped(loaded, o);
+  } catch (e) {
+    throw asConfigError(e);
+  }
+}
+
+async function buildAuthStackUnwrapped(
   loaded: LoadedConfig,
   o: {
     logger?: Logger | undefined;

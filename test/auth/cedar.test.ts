@@ -1,6 +1,6 @@
 import test from "ava";
 import fc from "fast-check";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -156,12 +156,17 @@ test("hot swap: a changed bundle is swapped in; a broken change keeps the last g
   t.teardown(() => a.close());
   t.false(a.authorize(req(id("alice"), "change", "feature")).allowed);
   const d1 = a.digest;
-  writeFileSync(join(root, "policy.yaml"), `${v1}  - {id: r2, allow: {actors: {group: w}, actions: [change], branch_scope: any}}\n`);
-  t.true(await eventually(() => a.digest !== d1), "the new bundle is live");
+  // Operators (and the kit's config sync) replace files atomically: write, then rename.
+  const replace = (text: string) => {
+    writeFileSync(join(root, ".policy.yaml.tmp"), text);
+    renameSync(join(root, ".policy.yaml.tmp"), join(root, "policy.yaml"));
+  };
+  replace(`${v1}  - {id: r2, allow: {actors: {group: w}, actions: [change], branch_scope: any}}\n`);
+  t.true(await eventually(() => a.digest !== d1, 20_000), "the new bundle is live");
   t.deepEqual(a.authorize(req(id("alice"), "change", "feature")), { allowed: true, policyIds: ["r2:change"] });
   const d2 = a.digest;
-  writeFileSync(join(root, "policy.yaml"), `version: 1\ngroups: {w: [alice]}\nrules:\n  - {id: r1, allow: {actors: {group: nobody}, actions: [read]}}\n`);
-  t.true(await eventually(() => lines().includes("policy.reload_failed")), "the rejected change was logged");
+  replace(`version: 1\ngroups: {w: [alice]}\nrules:\n  - {id: r1, allow: {actors: {group: nobody}, actions: [read]}}\n`);
+  t.true(await eventually(() => lines().includes("policy.reload_failed"), 20_000), "the rejected change was logged");
   t.is(a.digest, d2, "the last good bundle stays live");
   t.true(a.authorize(req(id("alice"), "change", "feature")).allowed);
   const failures = (await registry.getSingleMetric("omnigraph_policy_reload_failures_total")!.get()).values.reduce((n, v) => n + v.value, 0);

@@ -108,6 +108,7 @@ export class OidcVerifier {
   private readonly logger: Logger;
   private allowed: Set<string> | undefined;
   private watchingAllowlist = false;
+  private watchingOffline = false;
   /**
    * A signature check costs far more than the rest of a request; a token already
    * verified against the same key set is accepted again after re-checking time
@@ -169,6 +170,12 @@ export class OidcVerifier {
   async start(): Promise<void> {
     await this.jwks.init();
     this.jwks.start();
+    const offline = this.options.jwks.offlinePath;
+    if (offline && !this.watchingOffline) {
+      // Air-gapped sites rotate keys by replacing the file; a bad file keeps the last good keys.
+      this.watchingOffline = true;
+      watchFile(offline, { interval: 1000, persistent: false }, () => this.jwks.reloadOffline());
+    }
     const p = this.options.allowedActorsPath;
     if (p && !this.watchingAllowlist) {
       this.watchingAllowlist = true;
@@ -184,6 +191,8 @@ export class OidcVerifier {
 
   close(): void {
     this.jwks.close();
+    if (this.watchingOffline && this.options.jwks.offlinePath) unwatchFile(this.options.jwks.offlinePath);
+    this.watchingOffline = false;
     if (this.watchingAllowlist && this.options.allowedActorsPath) unwatchFile(this.options.allowedActorsPath);
     this.watchingAllowlist = false;
   }

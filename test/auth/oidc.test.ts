@@ -1,5 +1,5 @@
 import test from "ava";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { exportSPKI, SignJWT, UnsecuredJWT } from "jose";
@@ -219,4 +219,28 @@ test("verified-token cache: a cached token still expires, and a key removed from
   idp.keys = [k1.jwk]; // the issuer revokes k2
   await v.jwks.refresh();
   t.is(await codeOf(v.verify(byK2)), "ERR_JWKS_NO_MATCHING_KEY");
+});
+
+test("jwks_offline_path is re-read when replaced: a rotated key verifies; a broken file keeps the last good keys", async (t) => {
+  const k1 = await signingKey("k1");
+  const k2 = await signingKey("k2");
+  const dir = mkdtempSync(join(tmpdir(), "og-jwks-"));
+  const path = join(dir, "jwks.json");
+  writeFileSync(path, JSON.stringify({ keys: [k1.jwk] }));
+  const v = await verifier(t, { issuers: ["https://i"], jwks: { offlinePath: path } });
+  const byK1 = await mint(k1, { sub: "alice" }, { iss: "https://i", aud: AUD });
+  const byK2 = await mint(k2, { sub: "bob" }, { iss: "https://i", aud: AUD });
+  t.is(await codeOf(v.verify(byK2)), "ERR_JWKS_NO_MATCHING_KEY");
+  writeFileSync(`${path}.tmp`, JSON.stringify({ keys: [k1.jwk, k2.jwk] }));
+  renameSync(`${path}.tmp`, path);
+  let ok = false;
+  for (let i = 0; i < 80 && !ok; i++) {
+    await new Promise((r) => setTimeout(r, 250));
+    ok = (await codeOf(v.verify(byK2))) === "ok";
+  }
+  t.true(ok, "the rotated key is trusted without a restart");
+  writeFileSync(`${path}.tmp`, "{not json");
+  renameSync(`${path}.tmp`, path);
+  await new Promise((r) => setTimeout(r, 2500));
+  t.is(await codeOf(v.verify(byK1)), "ok", "the last good keys still serve");
 });

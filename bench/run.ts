@@ -257,7 +257,10 @@ async function main(): Promise<void> {
   }
   mkdirSync(dirname(RESULTS_JSON), { recursive: true });
   writeFileSync(RESULTS_JSON, `${JSON.stringify({ written: new Date().toISOString(), benchmarks: merged }, null, 2)}\n`);
-  writeFileSync(RESULTS_MD, renderMarkdown(merged, { started, command, seconds, loadStart, loadEnd: loadavg(), targets: targets.map((t) => t.name), skipped, revision: rev }));
+  // bench/auth.ts owns its own marked section; keep it across rewrites.
+  const authSection = existsSync(RESULTS_MD) ? /<!-- auth:begin -->[\s\S]*<!-- auth:end -->/.exec(readFileSync(RESULTS_MD, "utf8"))?.[0] : undefined;
+  const rendered = renderMarkdown(merged, { started, command, seconds, loadStart, loadEnd: loadavg(), targets: targets.map((t) => t.name), skipped, revision: rev });
+  writeFileSync(RESULTS_MD, authSection ? `${rendered.trimEnd()}\n\n${authSection}\n` : rendered);
   console.log(`\nwrote ${RESULTS_MD} (total ${seconds.toFixed(0)} s)`);
   process.exit(outputs.some((o) => o.error) ? 1 : 0);
 }

@@ -1,24 +1,25 @@
 /**
- * Auth interfaces of the data plane (contract 4). The HTTP pipeline takes these by
- * injection: `authenticate` middleware calls an {@link Authenticator}, `authorize`
- * middleware an {@link Authorizer}. The auth helper's static/OIDC/hybrid identities and
- * Cedar authorizer implement them; `static.ts` and `runtime-states.ts` are the interim ones.
+ * The identity and authorization interfaces the HTTP pipeline takes by injection
+ * (contract 4). Implementations: `static-tokens.ts`, `oidc.ts`, `hybrid.ts`
+ * (authenticators) and `cedar/authorizer.ts` (authorizer).
  */
 
-/** Who is calling. `actor` comes only from the credential, never from headers or body. */
+/** Who is calling: resolved only from the credential, never from headers or the body. */
 export interface Identity {
   actor: string;
+  /** The tenant the credential belongs to; `null` in a single-tenant deployment. */
   tenant: string | null;
   groups: string[];
   via: "static" | "oidc" | "unauthenticated";
 }
 
-/** Throws a typed auth error (`ERR_UNAUTHENTICATED` → 401) when the credential is missing or wrong. */
+/** Turns the `Authorization` header (and the request host, for tenant binding) into an identity. */
 export interface Authenticator {
+  /** Throws an {@link ./errors.ts AuthError} (ERR_UNAUTHENTICATED, ERR_TOKEN_* … → 401). */
   authenticate(input: { authorization: string | undefined; host: string | undefined }): Promise<Identity>;
 }
 
-/** OmniGraph v0.10's ten Cedar actions. */
+/** The ten actions of OmniGraph's Cedar model (omnigraph-api.md §6.4). */
 export type Action =
   | "read"
   | "export"
@@ -31,14 +32,25 @@ export type Action =
   | "invoke_query"
   | "graph_list";
 
+export const ACTIONS: readonly Action[] = ["read", "export", "change", "schema_apply", "branch_create", "branch_delete", "branch_merge", "admin", "invoke_query", "graph_list"];
+
 export interface AuthzRequest {
   identity: Identity;
   action: Action;
+  /** `null` only for `graph_list` (resource `Server::"root"`). */
   graphId: string | null;
   branch: string | null;
   targetBranch: string | null;
 }
 
+export interface AuthzDecision {
+  allowed: boolean;
+  /** Ids of the policies that decided (sorted; the smallest first). */
+  policyIds: string[];
+  reason?: string;
+}
+
+/** Decides one request; synchronous so the hot path never awaits. */
 export interface Authorizer {
-  authorize(r: AuthzRequest): { allowed: boolean; policyIds: string[]; reason?: string };
+  authorize(r: AuthzRequest): AuthzDecision;
 }

@@ -26,6 +26,7 @@ const COMMANDS: Record<string, Command> = {
   cleanup: { summary: "remove old versions and unreferenced storage (direct; --confirm)", load: () => import("./cleanup.ts") },
   version: { summary: "print the CLI (and --server's) version", load: () => import("./version.ts") },
   doctor: { summary: "probe a store for the conditional writes the commit protocol needs", load: () => import("./doctor.ts") },
+  policy: { summary: "validate, test and explain Cedar policy bundles (policy.yaml or .cedar)", load: () => import("./policy.ts") },
   serve: { summary: "run the data plane (all-in-one on a local directory by default)", load: () => import("./serve.ts") },
 };
 

@@ -7,27 +7,16 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
-import type { PolicyFile } from "../auth/runtime-states.ts";
 import { isConfigError } from "../config/errors.ts";
 import { loadConfig, type ConfigFlags, type LoadedConfig } from "../config/load.ts";
 import { startServer } from "../http/server.ts";
 
 const DEV_ACTOR = "dev";
 
-/** Everything allowed for the development actor (local use only). */
-const DEV_POLICY: PolicyFile = {
-  version: 1,
-  groups: { developers: [DEV_ACTOR] },
-  protected_branches: [],
-  rules: [
-    { id: "dev-graph-list", allow: { actors: { group: "developers" }, actions: ["graph_list"] } },
-    {
-      id: "dev-everything",
-      allow: { actors: { group: "developers" }, actions: ["read", "export", "change", "schema_apply", "branch_create", "branch_delete", "branch_merge", "invoke_query"] },
-    },
-  ],
-};
+/** The development bundle: everything allowed for the development actor (local use only). */
+const DEV_BUNDLE = fileURLToPath(new URL("../../policies/default", import.meta.url));
 
 function program(): Command {
   return new Command("omnigraph serve")
@@ -93,7 +82,7 @@ export async function run(argv: string[]): Promise<number> {
           : `omnigraph serve: development token in ${dev.file} (actor '${DEV_ACTOR}')\n`,
       );
     }
-    server = await startServer(loaded, { ...(extraTokens ? { extraTokens, policy: DEV_POLICY } : {}) });
+    server = await startServer(loaded, { ...(extraTokens ? { extraTokens, defaultBundle: DEV_BUNDLE } : {}) });
   } catch (e) {
     if (isConfigError(e)) {
       process.stderr.write(`omnigraph serve: ${e.code}: ${e.message}\n`);

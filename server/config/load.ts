@@ -130,6 +130,15 @@ export function loadConfig(input: { flags?: ConfigFlags; env?: Env; file?: strin
   if (e("OMNIGRAPH_SHUTDOWN_GRACE_SECONDS") !== undefined) layer("shutdown_grace_seconds", num("OMNIGRAPH_SHUTDOWN_GRACE_SECONDS", e("OMNIGRAPH_SHUTDOWN_GRACE_SECONDS")!), "OMNIGRAPH_SHUTDOWN_GRACE_SECONDS");
   if (e("OMNIGRAPH_PER_ACTOR_INFLIGHT_MAX") !== undefined) layer("admission.per_actor_inflight_max", num("OMNIGRAPH_PER_ACTOR_INFLIGHT_MAX", e("OMNIGRAPH_PER_ACTOR_INFLIGHT_MAX")!), "OMNIGRAPH_PER_ACTOR_INFLIGHT_MAX");
   if (e("OMNIGRAPH_PER_ACTOR_BYTES_MAX") !== undefined) layer("admission.per_actor_bytes_max", num("OMNIGRAPH_PER_ACTOR_BYTES_MAX", e("OMNIGRAPH_PER_ACTOR_BYTES_MAX")!), "OMNIGRAPH_PER_ACTOR_BYTES_MAX");
+  for (const [name, key] of [
+    ["OMNIGRAPH_PER_TENANT_INFLIGHT_MAX", "admission.per_tenant_inflight_max"],
+    ["OMNIGRAPH_PER_TENANT_BYTES_MAX", "admission.per_tenant_bytes_max"],
+    ["OMNIGRAPH_QUERY_TIME_BUDGET_MS", "admission.query_time_ms"],
+    ["OMNIGRAPH_QUERY_MAX_ROWS", "admission.query_max_rows"],
+    ["OMNIGRAPH_QUERY_MAX_BYTES", "admission.query_max_bytes"],
+  ] as const) {
+    if (e(name) !== undefined) layer(key, num(name, e(name)!), name);
+  }
   const tokensFile = e("OMNIGRAPH_SERVER_BEARER_TOKENS_FILE")?.trim();
   if (tokensFile) layer("auth.static.tokens_file", resolve(tokensFile), "OMNIGRAPH_SERVER_BEARER_TOKENS_FILE");
 
@@ -159,6 +168,13 @@ export function loadConfig(input: { flags?: ConfigFlags; env?: Env; file?: strin
   for (const g of Object.values(config.graphs)) if (g.schema) g.schema = abs(g.schema);
   if (config.auth.static.tokens_file) config.auth.static.tokens_file = abs(config.auth.static.tokens_file);
   if (config.policy.bundle) config.policy.bundle = abs(config.policy.bundle);
+  const oidc = config.auth.oidc;
+  if (oidc) {
+    if (oidc.jwks_offline_path) oidc.jwks_offline_path = abs(oidc.jwks_offline_path);
+    if (oidc.jwks_cache_path) oidc.jwks_cache_path = abs(oidc.jwks_cache_path);
+    if (oidc.allowed_actors_path) oidc.allowed_actors_path = abs(oidc.allowed_actors_path);
+  }
+  if (config.auth.audit_path) config.auth.audit_path = abs(config.auth.audit_path);
   if (sources.get("store") === undefined && file && !/^[a-z][a-z0-9+.-]*:\/\//i.test(config.store)) config.store = abs(config.store);
 
   // Storage environment (OmniGraph's AWS_* names), applied by the s3 driver.

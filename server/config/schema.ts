@@ -22,21 +22,43 @@ export const GraphDeclarationSchema = z.strictObject({
   tenant: z.string().min(1).nullable().default(null),
 });
 
+/** A duration: seconds as a number, or `500ms`, `60s`, `15m`, `1h`, `1d`. */
+export const Duration = z.union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, "expected a duration such as 60s, 15m, 1h or 24h")]);
+export type Duration = z.infer<typeof Duration>;
+
+/** Milliseconds of a {@link Duration}. */
+export function durationMs(d: Duration): number {
+  if (typeof d === "number") return d * 1000;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(d)!;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as "ms" | "s" | "m" | "h" | "d"];
+  return Number(m[1]) * unit;
+}
+
+/** `auth.oidc` (RFC 0001 / RFC-014 keys, omnigraph-ops.md §5). */
 const OidcSchema = z.strictObject({
   issuer: z.string().optional(),
   issuers: z.array(z.string()).optional(),
   audience: z.union([z.string(), z.array(z.string())]).optional(),
+  /** Pinned JWS algorithms; asymmetric only (the auth layer refuses `none` and HS*). */
+  algorithms: z.array(z.string()).default(["RS256"]),
   actor_claim: z.string().default("sub"),
   tenant_claim: z.string().optional(),
+  expected_org: z.string().optional(),
+  /** Blank with an issuer → OIDC discovery. */
   jwks_uri: z.string().optional(),
   jwks_offline_path: z.string().optional(),
-  jwks: z.unknown().optional(),
-  jwks_cache_ttl: z.string().optional(),
-  jwks_stale_max: z.string().optional(),
-  clock_skew: z.string().optional(),
+  /** Inline JWKS `{keys: [...]}` for air-gapped sites. */
+  jwks: z.looseObject({ keys: z.array(z.looseObject({ kty: z.string() })) }).optional(),
+  /** Where fetched keys are cached so a restart boots with the issuer down. */
+  jwks_cache_path: z.string().optional(),
+  jwks_cache_ttl: Duration.default("1h"),
+  jwks_stale_max: Duration.default("24h"),
+  /** Minimum spacing of refreshes caused by an unknown `kid`. */
+  jwks_refresh_min_interval: Duration.default("30s"),
+  clock_skew: Duration.default("60s"),
   allowed_actors_path: z.string().optional(),
-  groups: z.strictObject({ from: z.array(z.string()).default([]), map: z.record(z.string(), z.string()).default({}) }).optional(),
-});
+  groups: z.strictObject({ from: z.array(z.string()).default([]), map: z.record(z.string(), z.string()).optional() }).optional(),
+}).refine((o) => Boolean(o.issuer) || Boolean(o.issuers?.length), { message: "auth.oidc needs `issuer` or `issuers`" });
 
 export const ServerConfigSchema = z.strictObject({
   version: z.literal(1).default(1),
@@ -66,13 +88,30 @@ export const ServerConfigSchema = z.strictObject({
       unauthenticated: z.boolean().default(false),
       static: z.strictObject({ tokens_file: z.string().nullable().default(null) }).default({ tokens_file: null }),
       oidc: OidcSchema.optional(),
-      tenants: z.record(z.string(), z.strictObject({ hosts: z.array(z.string()).default([]), audiences: z.array(z.string()).default([]) })).default({}),
+      tenants: z.record(z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, "tenant ids match ^[a-zA-Z0-9_-]{1,64}$"), z.strictObject({ hosts: z.array(z.string()).default([]), audiences: z.array(z.string()).default([]) })).default({}),
+      /** Public URL of this resource: `resource` of /.well-known/oauth-protected-resource and `resource_metadata` of 401s. */
+      resource_url: z.string().nullable().default(null),
+      /** Where audit lines go (a file path); null → stdout, tagged `log: "audit"`. */
+      audit_path: z.string().nullable().default(null),
     })
-    .default({ mode: "static", unauthenticated: false, static: { tokens_file: null }, tenants: {} }),
+    .default({ mode: "static", unauthenticated: false, static: { tokens_file: null }, tenants: {}, resource_url: null, audit_path: null }),
   policy: z.strictObject({ bundle: z.string().nullable().default(null) }).default({ bundle: null }),
   admission: z
-    .strictObject({ per_actor_inflight_max: positiveInt.default(16), per_actor_bytes_max: positiveInt.default(4_294_967_296) })
-    .default({ per_actor_inflight_max: 16, per_actor_bytes_max: 4_294_967_296 }),
+    .strictObject({
+      per_actor_inflight_max: positiveInt.default(16),
+      per_actor_bytes_max: positiveInt.default(4_294_967_296),
+      per_tenant_inflight_max: positiveInt.default(64),
+      per_tenant_bytes_max: positiveInt.default(17_179_869_184),
+      retry_after_seconds: positiveInt.default(60),
+      /** Per-query budgets: wall time, rows and Arrow bytes materialised from LanceDB. */
+      query_time_ms: positiveInt.default(30_000),
+      query_max_rows: positiveInt.default(1_000_000),
+      query_max_bytes: positiveInt.default(536_870_912),
+    })
+    .default({
+      per_actor_inflight_max: 16, per_actor_bytes_max: 4_294_967_296, per_tenant_inflight_max: 64, per_tenant_bytes_max: 17_179_869_184,
+      retry_after_seconds: 60, query_time_ms: 30_000, query_max_rows: 1_000_000, query_max_bytes: 536_870_912,
+    }),
 }).superRefine((c, ctx) => {
   for (const id of Object.keys(c.graphs)) {
     if ((RESERVED_GRAPH_IDS as readonly string[]).includes(id)) ctx.addIssue({ code: "custom", path: ["graphs", id], message: `'${id}' is a reserved graph id (${RESERVED_GRAPH_IDS.join(", ")})` });

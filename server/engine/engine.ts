@@ -12,6 +12,7 @@ import { compileQuery } from "./query/typecheck.ts";
 import { bindParams } from "./query/params.ts";
 import type { TypedMutation, TypedRead } from "./query/typed.ts";
 import type { JsonValue } from "./query/value.ts";
+import type { QueryBudget } from "./read/budget.ts";
 import { executeRead } from "./read/execute.ts";
 import { catalogFromJson, catalogToJson } from "./schema/json.ts";
 import { planMigration, unsupportedError } from "./schema/migrate.ts";
@@ -153,12 +154,12 @@ export class GraphEngine {
   }
 
   /** Runs a read query (a mutation is refused with `ERR_MUTATION_IN_READ`: use `mutate`). */
-  async query(req: { query: string; name?: string | undefined; params?: unknown } & Target): Promise<ReadResult> {
+  async query(req: { query: string; name?: string | undefined; params?: unknown; budget?: QueryBudget | undefined } & Target): Promise<ReadResult> {
     const snap = await this.snapshot(req);
     const catalog = await this.catalogOf(snap);
     const q = compileQuery(req.query, catalog, req.name);
     if (q.kind !== "read") throw new EngineError("ERR_MUTATION_IN_READ", `query '${q.name}' is a mutation, not a read`, { detail: { name: q.name } });
-    const res = await executeRead(q as TypedRead, catalog, snap, bindParams(q, req.params ?? {}));
+    const res = await executeRead(q as TypedRead, catalog, snap, bindParams(q, req.params ?? {}), req.budget);
     return {
       queryName: q.name,
       target: { branch: snap.pinned ? null : snap.branch, snapshot: snap.pinned ? snap.commitId : null },

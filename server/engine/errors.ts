@@ -27,7 +27,10 @@ export type EngineErrorCode =
   | "ERR_NDJSON"
   | "ERR_RESOURCE_LIMIT"
   | "ERR_UNKNOWN_TYPE"
-  | "ERR_MERGE_CONFLICT";
+  | "ERR_MERGE_CONFLICT"
+  | "ERR_QUERY_TIME_BUDGET"
+  | "ERR_QUERY_ROWS_BUDGET"
+  | "ERR_QUERY_BYTES_BUDGET";
 
 /** 1-based line and column in the source text. */
 export interface SourceLocation {

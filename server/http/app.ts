@@ -8,7 +8,9 @@ import Router from "@koa/router";
 import Koa, { type Next } from "koa";
 import { HttpError } from "./http-error.ts";
 import { accessLog } from "./middleware/access-log.ts";
+import { AdmissionController, DEFAULT_ADMISSION_LIMITS } from "../auth/admission.ts";
 import { admission } from "./middleware/admission.ts";
+import { audit } from "./middleware/audit.ts";
 import { authenticate } from "./middleware/authenticate.ts";
 import { authorize } from "./middleware/authorize.ts";
 import { bodyLimits } from "./middleware/body-limits.ts";
@@ -40,15 +42,20 @@ export function createApp(deps: AppDeps): Koa<RequestState> {
   app.silent = true;
   app.on("error", (err: unknown) => deps.log.warn({ err }, "connection error"));
   const router = new Router<RequestState>();
-  const admit = admission(deps.config.admission);
+  const a = deps.config.admission;
+  const admit = admission(
+    deps.auth?.admission ??
+      new AdmissionController({ ...DEFAULT_ADMISSION_LIMITS, perActorInflightMax: a.per_actor_inflight_max, perActorBytesMax: a.per_actor_bytes_max }),
+  );
   for (const route of allRoutes()) {
     const chain = [
       async (ctx: Ctx, next: Next) => {
         ctx.state.route = route;
         await next();
       },
+      audit(deps.auth?.audit, route),
       bodyLimits(route, deps.config.limits),
-      ...(route.authenticate ? [authenticate(deps.authenticator)] : []),
+      ...(route.authenticate ? [authenticate(deps.authenticator, deps.auth?.resourceMetadataUrl)] : []),
       ...(route.graph ? [graphLookup(deps.handles)] : []),
       parseBody(route),
       authorize(route, deps.authorizer),

@@ -86,11 +86,30 @@ export const ERROR_TABLE: Record<AnyErrorCode, ErrorRow> = {
   ERR_UNKNOWN_TYPE: bad(),
   ERR_MERGE_CONFLICT: { status: 409, code: "conflict", expose: true },
   ERR_MERGE_UNRELATED: { status: 409, code: "conflict", expose: true },
+  // engine: per-query budgets (resource_limit names the budget)
+  ERR_QUERY_TIME_BUDGET: { status: 413, code: "bad_request", expose: true },
+  ERR_QUERY_ROWS_BUDGET: { status: 413, code: "bad_request", expose: true },
+  ERR_QUERY_BYTES_BUDGET: { status: 413, code: "bad_request", expose: true },
   // config (never expected on a request path)
   ERR_CONFIG_INVALID: internal("the server is misconfigured"),
   // auth
   ERR_UNAUTHENTICATED: { status: 401, code: "unauthorized", expose: true },
+  ERR_AUTH_SCHEME: { status: 401, code: "unauthorized", expose: true },
+  ERR_TOKEN_INVALID: { status: 401, code: "unauthorized", expose: true },
+  ERR_TOKEN_ALGORITHM: { status: 401, code: "unauthorized", expose: true },
+  ERR_TOKEN_EXPIRED: { status: 401, code: "unauthorized", expose: true },
+  ERR_TOKEN_NOT_YET_VALID: { status: 401, code: "unauthorized", expose: true },
+  ERR_TOKEN_CLAIM: { status: 401, code: "unauthorized", expose: true },
+  ERR_JWKS_NO_MATCHING_KEY: { status: 401, code: "unauthorized", expose: true },
+  ERR_TENANT_MISMATCH: { status: 401, code: "unauthorized", expose: true },
+  ERR_JWKS_STALE: { status: 503, code: null, expose: true, retryAfter: 30 },
+  ERR_JWKS_UNAVAILABLE: { status: 503, code: null, expose: true, retryAfter: 30 },
+  ERR_ACTOR_NOT_ALLOWED: { status: 403, code: "forbidden", expose: true },
   ERR_FORBIDDEN: { status: 403, code: "forbidden", expose: true },
+  ERR_TOO_MANY_REQUESTS: { status: 429, code: "too_many_requests", expose: true, retryAfter: 60 },
+  ERR_TOKENS_INVALID: internal("the server's token table is invalid"),
+  ERR_AUTH_CONFIG: internal("the server's auth configuration is invalid"),
+  ERR_POLICY_INVALID: internal("the server's policy bundle is invalid"),
   // runtime
   ERR_GRAPH_QUARANTINED: { status: 503, code: null, expose: true },
   ERR_WRITE_ON_READER: { status: 409, code: "conflict", expose: true },
@@ -157,6 +176,9 @@ function detailFields(e: unknown, t: Typed): Record<string, unknown> {
       return { precondition_failure: { expected: String(d.expected ?? ""), actual: str(d.actual) } };
     case "ERR_RESOURCE_LIMIT":
     case "ERR_BODY_TOO_LARGE":
+    case "ERR_QUERY_TIME_BUDGET":
+    case "ERR_QUERY_ROWS_BUDGET":
+    case "ERR_QUERY_BYTES_BUDGET":
       return typeof d.limit === "number" ? { resource_limit: { resource: String(d.resource), limit: d.limit, actual: typeof d.actual === "number" ? d.actual : d.limit + 1 } } : {};
     case "ERR_WRITE_ON_READER":
     case "ERR_READ_ONLY":
@@ -178,7 +200,7 @@ export function toErrorResponse(e: unknown, requestId: string, graphId?: string 
   if (row.hint) message = `${message}; ${row.hint.replace("{graph_id}", graphId ?? "{graph_id}")}`;
   if (row.status >= 500) message = `${message} (request id ${requestId})`;
   const headers: Record<string, string> = { ...(e instanceof HttpError ? e.headers : {}) };
-  if (row.retryAfter !== undefined) headers["retry-after"] = String(row.retryAfter);
+  if (row.retryAfter !== undefined) headers["retry-after"] = String(e instanceof AuthError && e.retryAfterSeconds !== undefined ? e.retryAfterSeconds : row.retryAfter);
   const body: ErrorResponse["body"] = {
     error: message,
     ...(row.code ? { code: row.code } : {}),

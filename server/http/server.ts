@@ -8,9 +8,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { ObjectStore } from "../../drivers/contract.ts";
 import { openStoreLazily } from "../../drivers/open-lazily.ts";
+import { buildAuthStack, type AuthStack } from "../auth/from-config.ts";
 import type { Authenticator, Authorizer } from "../auth/identity.ts";
-import { loadPolicyFile, runtimeState, RuntimeStateAuthorizer, type PolicyFile } from "../auth/runtime-states.ts";
-import { loadStaticTokens, StaticTokenAuthenticator, UnauthenticatedAuthenticator, type TokenEntry } from "../auth/static.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import { createLogger, type Logger } from "../observability/logger.ts";
 import { ServerMetrics } from "../observability/metrics.ts";
@@ -24,9 +23,9 @@ export const VERSION: string = (JSON.parse(readFileSync(new URL("../../package.j
 
 export interface StartOptions {
   /** Extra tokens (the dev token of `npm start`), merged with the configured ones. */
-  extraTokens?: Map<string, TokenEntry>;
-  /** A policy given in code (the dev policy of `npm start`), used when no bundle is configured. */
-  policy?: PolicyFile;
+  extraTokens?: Map<string, string>;
+  /** A policy bundle used when none is configured (policies/default for `npm start`). */
+  defaultBundle?: string;
   /** Replace the authenticator / authorizer (the auth helper's implementations, tests). */
   authenticator?: Authenticator;
   authorizer?: Authorizer;
@@ -72,19 +71,17 @@ export async function startServer(loaded: LoadedConfig, opts: StartOptions = {})
   const log = opts.log ?? createLogger({ level: config.log.level });
   const metrics = opts.metrics ?? new ServerMetrics();
 
-  // Auth: static tokens and the v0.10 runtime states unless replaced.
-  let authenticator = opts.authenticator;
-  let authorizer = opts.authorizer;
-  let open = false;
-  if (!authenticator || !authorizer) {
-    const tokens = loadStaticTokens({ bearerToken: loaded.secrets.bearerToken, tokensFile: config.auth.static.tokens_file, tokensJson: loaded.secrets.bearerTokensJson });
-    for (const [a, t] of opts.extraTokens ?? []) if (!tokens.has(a)) tokens.set(a, t);
-    const policy = config.policy.bundle ? loadPolicyFile(config.policy.bundle) : opts.policy;
-    const state = runtimeState({ tokens: tokens.size, policy: policy !== undefined, unauthenticated: config.auth.unauthenticated });
-    open = state === "open";
-    authenticator ??= open ? new UnauthenticatedAuthenticator() : new StaticTokenAuthenticator(tokens);
-    authorizer ??= new RuntimeStateAuthorizer(state, policy);
-  }
+  // Auth (server/auth): static/OIDC/hybrid identity, Cedar or the policyless states,
+  // admission, audit. Boot fails closed on bad tokens, keys or policies.
+  const stack: AuthStack = await buildAuthStack(loaded, {
+    logger: log,
+    registry: metrics.registry,
+    extraTokens: [...(opts.extraTokens ?? [])].map(([actor, token]) => ({ actor, token })),
+    defaultBundle: opts.defaultBundle,
+  });
+  const authenticator = opts.authenticator ?? stack.authenticator;
+  const authorizer = opts.authorizer ?? stack.authorizer;
+  const open = stack.authenticator.mode === "unauthenticated";
 
   const wrap = (raw: ObjectStore) => new MeteredStore(raw, (kind) => metrics.storeRequests.inc({ kind }));
   const store = await openStoreLazily(config.store, { s3Defaults: loaded.storage.s3, wrap });
@@ -109,7 +106,7 @@ export async function startServer(loaded: LoadedConfig, opts: StartOptions = {})
     },
   });
   const lifecycle = new Lifecycle();
-  const deps: AppDeps = { config, handles, authenticator, authorizer, open, metrics, log, lifecycle, version: VERSION };
+  const deps: AppDeps = { config, handles, authenticator, authorizer, open, metrics, log, lifecycle, version: VERSION, auth: stack };
   const app = createApp(deps);
   const server: Server = createServer(app.callback());
   server.keepAliveTimeout = 5_000;
@@ -179,6 +176,7 @@ export async function startServer(loaded: LoadedConfig, opts: StartOptions = {})
       server.closeAllConnections();
       await Promise.race([closed, new Promise((r) => setTimeout(r, 1000))]);
       handles.close();
+      stack.close();
       await store.close();
       log.info({ in_time: inTime }, "stopped");
       return inTime;

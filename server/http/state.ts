@@ -4,6 +4,7 @@
  */
 import type { ParameterizedContext } from "koa";
 import type { z } from "zod";
+import type { AuthStack } from "../auth/from-config.ts";
 import type { Action, Authenticator, Authorizer, Identity } from "../auth/identity.ts";
 import type { ServerConfig } from "../config/schema.ts";
 import type { Logger } from "../observability/logger.ts";
@@ -35,6 +36,8 @@ export class Lifecycle {
 
 export interface AppDeps {
   config: ServerConfig;
+  /** Admission, audit, query budgets and the RFC 9728 document (server/auth/from-config.ts). */
+  auth?: Pick<AuthStack, "admission" | "audit" | "queryBudget" | "protectedResource" | "resourceMetadataUrl"> | undefined;
   handles: GraphHandles;
   authenticator: Authenticator;
   authorizer: Authorizer;

@@ -75,10 +75,12 @@ export type TenancyLayout =
   | { kind: "bucket-per-tenant"; openTenantStore: (tenant: string) => ObjectStore };
 
 const ID = /^[a-zA-Z0-9-]{1,64}$/;
+/** Tenant ids also accept `_` (IdP org ids such as `org_…`); graph ids keep OmniGraph's pattern. */
+const TENANT_ID = /^[a-zA-Z0-9_-]{1,64}$/;
 
 export function locateGraph(layout: TenancyLayout, tenant: string | undefined, graphId: string): GraphLocation {
   if (!ID.test(graphId)) throw new Error(`graph id ${JSON.stringify(graphId)} must match ^[a-zA-Z0-9-]{1,64}$`);
-  if (tenant !== undefined && !ID.test(tenant)) throw new Error(`tenant id ${JSON.stringify(tenant)} must match ^[a-zA-Z0-9-]{1,64}$`);
+  if (tenant !== undefined && !TENANT_ID.test(tenant)) throw new Error(`tenant id ${JSON.stringify(tenant)} must match ^[a-zA-Z0-9_-]{1,64}$`);
   if (layout.kind === "prefix-per-tenant") {
     const prefix = tenant === undefined ? `graphs/${graphId}` : `tenants/${tenant}/graphs/${graphId}`;
     return new GraphLocation(layout.store, prefix, graphId, tenant);

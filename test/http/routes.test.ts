@@ -83,7 +83,7 @@ test.serial("GET /graphs: sorted list with quarantined; 401 without a token; 403
   t.deepEqual((r.json as { quarantined: unknown[] }).quarantined, []);
   conforms(t, "listGraphs", r);
   expectError(t, "listGraphs", await req(t, "GET", "/graphs", { token: "" }), 401, "ERR_UNAUTHENTICATED");
-  expectError(t, "listGraphs", await req(t, "GET", "/graphs", { token: "wrong" }), 401, "ERR_UNAUTHENTICATED", " (bad token)");
+  expectError(t, "listGraphs", await req(t, "GET", "/graphs", { token: "wrong" }), 401, "ERR_TOKEN_INVALID", " (bad token)");
   expectError(t, "listGraphs", await req(t, "GET", "/graphs", { token: BOB }), 403, "ERR_FORBIDDEN");
 });
 

@@ -6,6 +6,7 @@ import type { GraphType } from "../storage/columns.ts";
 import { SnapshotReader } from "../storage/reader.ts";
 import { evalExpr, type EvalContext, type Solution } from "./eval.ts";
 import { evalMatch, type MatchEnv } from "./match.ts";
+import type { QueryBudget } from "./budget.ts";
 import { nearestPushdown } from "./nearest.ts";
 
 export interface ReadResult {
@@ -121,8 +122,8 @@ function fitAggregate(v: Value, e: TypedExpr): Value {
  * descending) → limit. `nearest` is answered by LanceDB's vector search when the
  * match is a single, fully pushable binding, otherwise ranked here exactly.
  */
-export async function executeRead(q: TypedRead, _catalog: Catalog, snapshot: Snapshot, params: Map<string, Value>): Promise<ReadResult> {
-  const reader = new SnapshotReader(snapshot);
+export async function executeRead(q: TypedRead, _catalog: Catalog, snapshot: Snapshot, params: Map<string, Value>, budget?: QueryBudget): Promise<ReadResult> {
+  const reader = new SnapshotReader(snapshot, budget);
   const ctx: EvalContext = { params, now: Date.now() };
   const needs = propertyNeeds(q);
   const env: MatchEnv = { reader, ctx, needs: (v) => needs.get(v) ?? new Set() };
@@ -130,6 +131,7 @@ export async function executeRead(q: TypedRead, _catalog: Catalog, snapshot: Sna
   const pushed = await nearestPushdown(q, env);
   const sols: Solution[] = pushed ?? (await evalMatch(q.match, [new Map()], env));
 
+  budget?.check(); // the in-memory join may have used the time up
   const boundVars = sols.length ? [...sols[0]!.keys()].sort() : [];
   let out: OutRow[];
   if (!q.aggregate) {

@@ -1,27 +1,19 @@
-import type { Snapshot } from "../../store/snapshot.ts";
-import { fromArrowRow, keyOf, type EntityRow, type GraphType } from "./columns.ts";
 import { StoreError } from "../../store/errors.ts";
 import { EngineError } from "../errors.ts";
+import type { Snapshot } from "../../store/snapshot.ts";
+import type { QueryBudget } from "../read/budget.ts";
+import { fromArrowRow, keyOf, type EntityRow, type GraphType } from "./columns.ts";
 import { inList } from "./sql.ts";
-
-/**
- * The storage boundary of reads: any failure of LanceDB itself becomes a typed
- * `ERR_LANCE` store error whose message names what was being read, never Lance's own
- * text (build paths, plan dumps); the original error stays the `cause` for logs.
- */
-async function guarded<T>(t: GraphType, what: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    if (e instanceof StoreError || e instanceof EngineError) throw e;
-    throw new StoreError("ERR_LANCE", `the storage layer failed to ${what} ${t.kind} ${t.name}`, { type_name: t.name, entity_kind: t.kind, operation: what }, e);
-  }
-}
 
 /** Ids per `IN (...)` list: keeps each filter small enough for the planner. */
 const IN_CHUNK = 512;
 /** Above this many ids, one filtered scan beats many IN-list queries. */
 const SCAN_INSTEAD_ABOVE = 4096;
+
+/** The streaming face of a LanceDB query: batches, with Lance's own timeout. */
+interface BatchStreaming {
+  execute(o?: { timeoutMs?: number }): AsyncIterable<{ numRows: number; toArray(): unknown[]; data: { byteLength: number } }>;
+}
 
 /**
  * Reads entity rows of one snapshot. Every read names the columns it needs (property
@@ -32,7 +24,8 @@ export class SnapshotReader {
   /** Requests made to Lance, by kind (scans, id lookups, edge expansions). */
   readonly stats = { scans: 0, lookups: 0, expansions: 0, rows: 0 };
 
-  constructor(readonly snapshot: Snapshot) {}
+  /** With a budget, every Lance request gets the remaining time and rows are counted per batch. */
+  constructor(readonly snapshot: Snapshot, readonly budget?: QueryBudget) {}
 
   has(t: GraphType): boolean {
     return this.snapshot.tableState(keyOf(t)) !== undefined;
@@ -52,15 +45,33 @@ export class SnapshotReader {
 
   private async run(t: GraphType, where: string | undefined, props: Set<string> | "all", limit?: number): Promise<EntityRow[]> {
     if (!this.has(t)) return [];
-    const raw = await guarded(t, "read", async () => {
-      const table = await this.snapshot.table(keyOf(t));
-      let q = table.query().select(this.columns(t, props));
-      if (where) q = q.where(where);
-      if (limit !== undefined) q = q.limit(limit);
-      return q.toArray();
-    });
+    const table = await this.snapshot.table(keyOf(t));
+    let q = table.query().select(this.columns(t, props));
+    if (where) q = q.where(where);
+    if (limit !== undefined) q = q.limit(limit);
+    const raw = this.budget ? await lanceQuery(() => this.budgeted(q), t) : await lanceQuery(() => q.toArray(), t);
     this.stats.rows += raw.length;
     return raw.map((r) => fromArrowRow(t, r as Record<string, unknown>));
+  }
+
+  /** Streams batches so a row/byte budget stops the scan early and a deadline cancels it in Lance. */
+  private async budgeted(q: object): Promise<unknown[]> {
+    const budget = this.budget!;
+    budget.check();
+    const rows: unknown[] = [];
+    try {
+      const timeoutMs = budget.remainingMs();
+      // `execute` is protected in the typings but is the documented streaming entry point.
+      const batches = (q as BatchStreaming).execute(timeoutMs !== undefined ? { timeoutMs } : undefined);
+      for await (const batch of batches) {
+        budget.add(batch.numRows, batch.data.byteLength);
+        rows.push(...batch.toArray());
+      }
+    } catch (e) {
+      if (budget.expired && !(e instanceof Error && "budget" in e)) throw budget.timeError();
+      throw e;
+    }
+    return rows;
   }
 
   /** All rows (matching `where`, when given). */
@@ -93,14 +104,34 @@ export class SnapshotReader {
   async nearest(t: GraphType, vectorColumn: string, q: Float32Array, k: number, where: string | undefined, props: Set<string> | "all"): Promise<{ row: EntityRow; distance: number }[]> {
     if (!this.has(t)) return [];
     this.stats.scans++;
-    const raw = await guarded(t, "search", async () => {
-      const table = await this.snapshot.table(keyOf(t));
-      let vq = table.vectorSearch(Array.from(q)).column(vectorColumn).distanceType("l2").select([...this.columns(t, props), "_distance"]).limit(k);
-      if (where) vq = vq.where(where);
-      return vq.toArray();
-    });
+    const table = await this.snapshot.table(keyOf(t));
+    let vq = table.vectorSearch(Array.from(q)).column(vectorColumn).distanceType("l2").select([...this.columns(t, props), "_distance"]).limit(k);
+    if (where) vq = vq.where(where);
+    this.budget?.check();
+    const remaining = this.budget?.remainingMs();
+    let raw: unknown[];
+    try {
+      raw = await lanceQuery(() => vq.toArray(remaining !== undefined ? { timeoutMs: remaining } : undefined), t);
+    } catch (e) {
+      if (this.budget?.expired) throw this.budget.timeError();
+      throw e;
+    }
+    this.budget?.add(raw.length, 0);
     this.stats.rows += raw.length;
     return raw.map((r) => ({ row: fromArrowRow(t, r as Record<string, unknown>), distance: Number((r as { _distance: number })._distance) }));
   }
 }
 
+/**
+ * The storage boundary of reads: any failure of LanceDB itself becomes a typed
+ * `ERR_LANCE` store error whose message names what was being read, never Lance's own
+ * text (build paths, plan dumps); the original error stays the `cause` for logs.
+ */
+async function lanceQuery<T>(run: () => Promise<T>, t: GraphType): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    if (e instanceof StoreError || e instanceof EngineError) throw e; // typed already (budgets included)
+    throw new StoreError("ERR_LANCE", `the storage layer failed to read ${t.kind} ${t.name}`, { type_name: t.name, entity_kind: t.kind }, e);
+  }
+}

@@ -1,6 +1,7 @@
 /** Helpers the route handlers share: the caller's actor, headers, the write queue. */
 import { AuthError } from "../../auth/errors.ts";
 import type { Action } from "../../auth/identity.ts";
+import { QueryBudget } from "../../engine/read/budget.ts";
 import type { GraphHandle } from "../../runtime/handles.ts";
 import { HttpError } from "../http-error.ts";
 import type { AppDeps, Ctx, RouteSpec } from "../state.ts";
@@ -15,6 +16,19 @@ export function handleOf(ctx: Ctx): GraphHandle {
 export function actorOf(ctx: Ctx): string | null {
   const id = ctx.state.identity;
   return !id || id.via === "unauthenticated" ? null : id.actor;
+}
+
+/**
+ * The time and materialisation budget of one read (`admission.query_*`), also
+ * aborted when the client goes away, so no scan outlives its request.
+ */
+export function queryBudgetOf(ctx: Ctx, deps: AppDeps): QueryBudget {
+  const gone = new AbortController();
+  const onClose = () => {
+    if (!ctx.res.writableFinished) gone.abort();
+  };
+  ctx.res.once("close", onClose);
+  return new QueryBudget(deps.auth?.queryBudget ?? {}, gone.signal);
 }
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;

@@ -21,7 +21,7 @@ import { RuntimeError } from "../../runtime/errors.ts";
 import { HttpError } from "../http-error.ts";
 import { bodyLimit } from "../middleware/body-limits.ts";
 import type { AppDeps, Ctx, RouteSpec } from "../state.ts";
-import { actorOf, handleOf, idempotencyKeyOf, inWriteQueue, isAllowed, json, markDeprecated, requireAllowed, responses } from "./common.ts";
+import { actorOf, handleOf, idempotencyKeyOf, inWriteQueue, isAllowed, json, markDeprecated, queryBudgetOf, requireAllowed, responses } from "./common.ts";
 
 const IF_GRAPH_COMMIT = "omnigraph-if-graph-commit";
 const COMMIT_ID = /^[0-9A-Za-z]{26}$/;
@@ -130,9 +130,9 @@ export const GRAPH_ROUTES: RouteSpec[] = [
       return { action: "read", branch: await readBranchOf(ctx, b.snapshot, b.branch), targetBranch: null };
     },
     responses: responses({ description: "Query results", schema: ReadOutputSchema }, [400, 401, 403, 404, 503]),
-    handler: async (ctx) => {
+    handler: async (ctx, deps) => {
       const b = ctx.state.body as QueryRequest;
-      const out = await handleOf(ctx).engine.query({ query: b.query, name: b.name ?? undefined, params: b.params ?? {}, branch: b.branch ?? undefined, snapshot: b.snapshot ?? undefined });
+      const out = await handleOf(ctx).engine.query({ query: b.query, name: b.name ?? undefined, params: b.params ?? {}, branch: b.branch ?? undefined, snapshot: b.snapshot ?? undefined, budget: queryBudgetOf(ctx, deps) });
       json(ctx, toReadOutput(out));
     },
   },
@@ -164,7 +164,7 @@ export const GRAPH_ROUTES: RouteSpec[] = [
         json(ctx, { query_name: out.queryName, target: { branch: out.branch, snapshot: null }, row_count: 1, columns: ["affected_nodes", "affected_edges"], rows: [{ affected_nodes: out.affectedNodes, affected_edges: out.affectedEdges }] });
         return;
       }
-      const out = await h.engine.query({ query: b.query_source, name: b.query_name ?? undefined, params: b.params ?? {}, branch: b.branch ?? undefined, snapshot: b.snapshot ?? undefined });
+      const out = await h.engine.query({ query: b.query_source, name: b.query_name ?? undefined, params: b.params ?? {}, branch: b.branch ?? undefined, snapshot: b.snapshot ?? undefined, budget: queryBudgetOf(ctx, deps) });
       json(ctx, toLegacyReadOutput(out));
     },
   },

@@ -1,6 +1,7 @@
 /** The flat routes: liveness, readiness, metrics, the OpenAPI document, the graph list. */
 import { GraphListResponseSchema, HealthOutputSchema, ReadyOutputSchema, type GraphListResponse, type ReadyOutput } from "../contract/schemas.ts";
 import { buildOpenApiDocument } from "../contract/openapi.ts";
+import { HttpError } from "../http-error.ts";
 import type { RouteSpec } from "../state.ts";
 import { json, responses } from "./common.ts";
 
@@ -43,6 +44,15 @@ export function metaRoutes(allRoutes: () => RouteSpec[]): RouteSpec[] {
       handler: async (ctx, deps) => {
         openapi ??= buildOpenApiDocument(allRoutes(), { version: deps.version, secured: !deps.open });
         json(ctx, openapi);
+      },
+    },
+    {
+      operationId: "oauthProtectedResource", method: "GET", path: "/.well-known/oauth-protected-resource", summary: "RFC 9728 protected resource metadata (when auth.resource_url and OIDC are configured).",
+      body: "none", graph: false, write: false, authenticate: false, extension: true,
+      responses: { 200: { description: "Protected resource metadata", contentType: "application/json" } },
+      handler: async (ctx, deps) => {
+        if (!deps.auth?.protectedResource) throw new HttpError("ERR_ROUTE_NOT_FOUND", "no protected resource metadata: set auth.resource_url and auth.oidc");
+        json(ctx, deps.auth.protectedResource);
       },
     },
     {

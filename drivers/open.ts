@@ -116,6 +116,12 @@ export interface OpenStoreOptions {
   /** Static S3/MinIO credentials (tests, operators with static keys); default: env / chain. */
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string | undefined };
   requestTimeoutMs?: number;
+  /**
+   * S3 settings from the environment (`AWS_ENDPOINT_URL_S3`, `AWS_REGION`,
+   * `AWS_S3_FORCE_PATH_STYLE`), read by the server's config loader; used where the URL
+   * does not say. The URL's own parameters win.
+   */
+  s3Defaults?: { endpoint?: string | undefined; region?: string | undefined; forcePathStyle?: boolean | undefined };
 }
 
 /**
@@ -135,8 +141,13 @@ function openParsed(p: StoreUrl, opts: OpenStoreOptions): ObjectStore {
       return new MemoryStore(p.name);
     case "fs":
       return new FsStore(p.root);
-    case "s3":
-      return new S3Store({ ...p, credentials: opts.credentials, requestTimeoutMs: opts.requestTimeoutMs });
+    case "s3": {
+      const d = opts.s3Defaults ?? {};
+      return new S3Store({
+        ...p, endpoint: p.endpoint ?? d.endpoint, region: p.region ?? d.region, forcePathStyle: p.forcePathStyle ?? d.forcePathStyle,
+        credentials: opts.credentials, requestTimeoutMs: opts.requestTimeoutMs,
+      });
+    }
     case "minio": {
       const accessKey = opts.credentials?.accessKeyId ?? process.env.MINIO_ACCESS_KEY ?? process.env.AWS_ACCESS_KEY_ID;
       const secretKey = opts.credentials?.secretAccessKey ?? process.env.MINIO_SECRET_KEY ?? process.env.AWS_SECRET_ACCESS_KEY;

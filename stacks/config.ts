@@ -57,8 +57,11 @@ export const StackConfigSchema = z.strictObject({
   vendor: z.strictObject({
     issuerUrl: z.url(),
     controlPlaneUrl: z.url(),
-    /** Optional signed config-bundle sync (JWKS, policy, allowlist): background, never on the request path. */
-    bundleSync: z.strictObject({ url: z.url(), interval: z.string().regex(/^\d+(s|m|h)$/).default("5m"), cidrs: z.array(Cidr).min(1) }).optional(),
+    /**
+     * Where the optional signed config-bundle sync pulls from (NetworkPolicy needs addresses).
+     * The server has no `auth.control_plane` key yet, so only the egress allow is planned.
+     */
+    bundleSyncCidrs: z.array(Cidr).min(1).optional(),
   }).optional(),
   knobs: KnobsInput.prefault({}),
   network: NetworkInput,

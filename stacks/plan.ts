@@ -68,7 +68,6 @@ export function planDeployment(c: StackConfig, opts: PlanOptions): DeploymentPla
     readers: c.readers,
     writerUrl: elasticShape ? c.routing?.publicUrl : undefined,
     logLevel: c.logLevel,
-    bundleSync: c.vendor?.bundleSync ? { url: c.vendor.bundleSync.url, interval: c.vendor.bundleSync.interval } : undefined,
   });
   const routing = dataPlane && elasticShape && c.routing ? planRouting(c.routing, { labels, services: dataPlane.services }) : undefined;
   const controlPlane = c.controlPlane ? planControlPlane(c.controlPlane, {
@@ -81,7 +80,7 @@ export function planDeployment(c: StackConfig, opts: PlanOptions): DeploymentPla
     minio: objectStore.minioSelector,
     minioBootstrap: objectStore.provider === "minio" ? selectorLabels(labels, "minio-bootstrap") : undefined,
     controlPlane: controlPlane?.selectors,
-    bundleSyncCidrs: c.vendor?.bundleSync?.cidrs,
+    bundleSyncCidrs: c.vendor?.bundleSyncCidrs,
     gatewayNamespace: c.routing?.gateway.namespace,
   });
 

@@ -42,8 +42,6 @@ export interface DataPlaneInput {
   /** URL readers name in their 409 for writes: the writer Service, or the write route in elastic. */
   writerUrl?: string | undefined;
   logLevel: RenderedServerConfig["log"]["level"];
-  /** BYOC: the optional signed config-bundle sync (off the request path). */
-  bundleSync?: { url: string; interval: string } | undefined;
 }
 
 export interface DataPlanePlan {
@@ -95,7 +93,6 @@ export function planDataPlane(input: DataPlaneInput): DataPlanePlan {
       shutdownGraceSeconds: p.shutdownGraceSeconds,
       logLevel: input.logLevel,
       auth: input.auth,
-      bundleSync: input.bundleSync,
     });
     serverConfigs[role] = cfg;
     const configYaml = stringify(cfg, { sortMapEntries: true, lineWidth: 0 });

@@ -4,7 +4,9 @@
  * rendered file with its `ServerConfigSchema`). Only keys that contract names appear.
  */
 import { z } from "zod";
+import { KitPlanInvalid } from "../errors.ts";
 import { PublicJwks } from "../policy-bundle/plan.ts";
+import { ServerConfigSchema, type ServerConfigInput as ServerFileInput } from "../../server/config/schema.ts";
 
 export type ServerRole = "reader" | "writer" | "worker" | "all-in-one";
 
@@ -56,7 +58,6 @@ export interface RenderedServerConfig {
     unauthenticated: false;
     static?: { tokens_file: string };
     oidc?: { issuer: string; audience: string; jwks_uri?: string; jwks_offline_path?: string; actor_claim?: string };
-    control_plane?: { bundle_url: string; sync_interval: string };
   };
   policy: { bundle: string };
 }
@@ -69,9 +70,12 @@ export interface ServerConfigInput {
   shutdownGraceSeconds: number;
   logLevel: RenderedServerConfig["log"]["level"];
   auth: AuthInput;
-  bundleSync?: { url: string; interval: string } | undefined;
 }
 
+/**
+ * Renders one role's server config and checks it with the server's own schema, so a
+ * file the server would refuse never reaches a ConfigMap (`ERR_KIT_PLAN_INVALID`).
+ */
 export function renderServerConfig(i: ServerConfigInput): RenderedServerConfig {
   const auth: RenderedServerConfig["auth"] = { mode: i.auth.mode, unauthenticated: false };
   if (i.auth.mode !== "oidc") auth.static = { tokens_file: TOKENS_FILE };
@@ -82,8 +86,7 @@ export function renderServerConfig(i: ServerConfigInput): RenderedServerConfig {
     if (i.auth.oidc.actorClaim) o.actor_claim = i.auth.oidc.actorClaim;
     auth.oidc = o;
   }
-  if (i.bundleSync) auth.control_plane = { bundle_url: i.bundleSync.url, sync_interval: i.bundleSync.interval };
-  return {
+  const rendered = {
     version: 1,
     role: i.role,
     bind: "0.0.0.0:8080",
@@ -94,5 +97,10 @@ export function renderServerConfig(i: ServerConfigInput): RenderedServerConfig {
     log: { level: i.logLevel },
     auth,
     policy: { bundle: MOUNTS.policy },
-  };
+  } satisfies RenderedServerConfig & ServerFileInput;
+  const check = ServerConfigSchema.safeParse(rendered);
+  if (!check.success) {
+    throw new KitPlanInvalid(check.error.issues.map((x) => `the ${i.role} server config would be refused by the server: ${x.path.join(".") || "(top level)"}: ${x.message}`));
+  }
+  return rendered;
 }

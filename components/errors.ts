@@ -14,19 +14,22 @@ export class KitError extends Error {
   readonly code: KitErrorCode;
   /** Every problem found, one sentence each (the message joins them). */
   readonly problems: string[];
-  constructor(code: KitErrorCode, problems: string[]) {
+  /** Dotted config keys the problems are about, where known (tests and tools branch on these). */
+  readonly paths: string[];
+  constructor(code: KitErrorCode, problems: string[], paths: string[] = []) {
     super(problems.join("\n"));
     this.name = "KitError";
     this.code = code;
     this.problems = problems;
+    this.paths = paths;
   }
 }
 
 /** The stack config (Pulumi.<stage>.yaml or `render --config`) does not describe a valid deployment. */
 export class KitConfigInvalid extends KitError {
   static readonly code = "ERR_KIT_CONFIG_INVALID";
-  constructor(problems: string[]) {
-    super("ERR_KIT_CONFIG_INVALID", problems);
+  constructor(problems: string[], paths: string[] = []) {
+    super("ERR_KIT_CONFIG_INVALID", problems, paths);
   }
 }
 

@@ -117,19 +117,32 @@ export type StackConfig = z.infer<typeof StackConfigSchema>;
 export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
   const unprefixed: Record<string, unknown> = {};
   const problems: string[] = [];
+  const paths: string[] = [];
   for (const [k, v] of Object.entries(raw)) {
     const [ns, key] = k.includes(":") ? (k.split(":", 2) as [string, string]) : [PROJECT, k];
     if (ns === PROJECT) unprefixed[key] = v;
-    else if (!["aws", "gcp", "kubernetes"].includes(ns)) problems.push(`config key '${k}' belongs to no provider this project uses; did you mean '${PROJECT}:${key}'?`);
+    else if (!["aws", "gcp", "kubernetes"].includes(ns)) {
+      problems.push(`config key '${k}' belongs to no provider this project uses; did you mean '${PROJECT}:${key}'?`);
+      paths.push(k);
+    }
   }
   const r = StackConfigSchema.safeParse(unprefixed);
   if (!r.success) {
     for (const i of r.error.issues) {
       const path = i.path.join(".");
+      if (i.code === "unrecognized_keys") {
+        for (const k of i.keys) {
+          const full = path ? `${path}.${k}` : k;
+          problems.push(`unknown config key \`${full}\`; remove it or check its spelling (keys are camelCase)`);
+          paths.push(full);
+        }
+        continue;
+      }
       problems.push(i.code === "custom" || path === "" ? i.message : `\`${path}\`: ${i.message}`);
+      paths.push(path);
     }
   }
-  if (problems.length) throw new KitConfigInvalid(problems);
+  if (problems.length) throw new KitConfigInvalid(problems, paths);
   return r.data!;
 }
 

@@ -55,7 +55,14 @@ export function planDeployment(c: StackConfig, opts: PlanOptions): DeploymentPla
 
   const objectStore = planObjectStore(c.storage, base);
   const tenantStore = planTenantStore(
-    { tenancy: c.tenancy, identity: c.identity, storage: c.storage, store: objectStore },
+    {
+      roles: [
+        ...(vendorOnly ? [] : (["reader", "writer"] as const)),
+        ...(elasticShape && !vendorOnly ? (["worker"] as const) : []),
+        ...(c.controlPlane ? (["control-plane"] as const) : []),
+      ],
+      tenancy: c.tenancy, identity: c.identity, storage: c.storage, store: objectStore,
+    },
     { ...base, serviceAccountName: (role) => serviceAccountName(labels, role) },
   );
   const bundleDir = isAbsolute(c.policy.bundleDir) ? c.policy.bundleDir : resolve(opts.projectDir, c.policy.bundleDir);

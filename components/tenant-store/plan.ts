@@ -59,6 +59,8 @@ export interface TenantStorePlan {
 }
 
 export interface TenantStoreInput {
+  /** The roles that run in this stack (no identity is made for a role that does not). */
+  roles: StorageRole[];
   tenancy: TenancyInput;
   identity: CloudIdentityInput;
   storage: StorageInput;
@@ -103,9 +105,9 @@ export function planTenantStore(input: TenantStoreInput, ctx: ObjectStoreContext
   // The data-plane roles serve every tenant: scoped to the kit's prefix in every bucket it uses.
   const roleBuckets = [store.bucket, ...(tenancy.layout === "bucket-per-tenant" ? tenancy.tenants.map((t) => scopes[t]!.bucket) : [])];
   const roleScope = (b: string) => ({ bucket: b, prefix: joinPrefix(store.prefix) });
-  const annotations = {} as Record<StorageRole, Record<string, string>>;
+  const annotations: Record<StorageRole, Record<string, string>> = { reader: {}, writer: {}, worker: {}, "control-plane": {} };
   const manifests: Manifest[] = [];
-  const roles: StorageRole[] = ["reader", "writer", "worker", "control-plane"];
+  const roles = [...new Set(input.roles)].sort();
 
   if (identity.kind === "aws") {
     const kms = storage.provider === "s3" ? storage.kmsKeyArn : undefined;
@@ -135,8 +137,6 @@ export function planTenantStore(input: TenantStoreInput, ctx: ObjectStoreContext
       cloud.push(...gcpIdentity(`${l.instance}-tenant-${slug(t)}`, accountId, email, identity.project, pool, l.namespace, tenantServiceAccountName(l, t), [scopes[t]!], "write"));
       manifests.push(tenantServiceAccount(l, t, { "iam.gke.io/gcp-service-account": email }));
     }
-  } else {
-    for (const role of roles) annotations[role] = {};
   }
 
   const serverTenancy: TenantStorePlan["serverTenancy"] = { layout: tenancy.layout };

@@ -4,6 +4,7 @@
  * each scoped to its prefix. AWS: IAM roles assumed through IRSA (no static keys); GCP:
  * service accounts bound by workload identity with IAM conditions on the prefix.
  */
+import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { IServiceAccount } from "kubernetes-models/v1";
 import { KitConfigInvalid } from "../errors.ts";
@@ -56,6 +57,8 @@ export interface TenantStorePlan {
   buckets: BucketFacts[];
   /** The prefix (with trailing slash) each tenant's credentials are confined to, by bucket. */
   tenantScopes: Record<string, { bucket: string; prefix: string }>;
+  /** Tenant → its cloud identity (IAM role name, or GCP service account email). */
+  tenantIdentities: Record<string, string>;
 }
 
 export interface TenantStoreInput {
@@ -79,7 +82,7 @@ export function planTenantStore(input: TenantStoreInput, ctx: ObjectStoreContext
   if (tenancy.layout === "bucket-per-tenant" && storage.provider === "minio" && tenancy.tenants.length) problems.push("bucket-per-tenant on MinIO: create the tenant buckets with `mc mb`; the kit's scoped credentials are for AWS and GCP");
   if (problems.length) throw new KitConfigInvalid(problems);
 
-  const tenantBucket = (t: string) => tenancy.bucketPattern.replace("{tenant}", t.toLowerCase().replace(/_/g, "-"));
+  const tenantBucket = (t: string) => tenancy.bucketPattern.replace("{tenant}", slug(t));
   const scopes: Record<string, { bucket: string; prefix: string }> = {};
   for (const t of tenancy.tenants) {
     scopes[t] = tenancy.layout === "bucket-per-tenant"
@@ -107,6 +110,7 @@ export function planTenantStore(input: TenantStoreInput, ctx: ObjectStoreContext
   const roleScope = (b: string) => ({ bucket: b, prefix: joinPrefix(store.prefix) });
   const annotations: Record<StorageRole, Record<string, string>> = { reader: {}, writer: {}, worker: {}, "control-plane": {} };
   const manifests: Manifest[] = [];
+  const tenantIdentities: Record<string, string> = {};
   const roles = [...new Set(input.roles)].sort();
 
   if (identity.kind === "aws") {
@@ -119,6 +123,7 @@ export function planTenantStore(input: TenantStoreInput, ctx: ObjectStoreContext
     }
     for (const t of tenancy.tenants) {
       const roleName = `${l.instance}-${l.stage}-tenant-${slug(t)}`;
+      tenantIdentities[t] = roleName;
       const sa = tenantServiceAccountName(l, t);
       cloud.push(...awsRole(`${l.instance}-tenant-${slug(t)}-role`, roleName, identity, l.namespace, sa, s3AccessPolicy([scopes[t]!], "write", kms), ctx));
       manifests.push(tenantServiceAccount(l, t, { "eks.amazonaws.com/role-arn": `arn:aws:iam::${identity.accountId}:role/${roleName}` }));
@@ -134,6 +139,7 @@ export function planTenantStore(input: TenantStoreInput, ctx: ObjectStoreContext
     for (const t of tenancy.tenants) {
       const accountId = gcpAccountId(`${l.instance}-t-${slug(t)}`);
       const email = `${accountId}@${identity.project}.iam.gserviceaccount.com`;
+      tenantIdentities[t] = email;
       cloud.push(...gcpIdentity(`${l.instance}-tenant-${slug(t)}`, accountId, email, identity.project, pool, l.namespace, tenantServiceAccountName(l, t), [scopes[t]!], "write"));
       manifests.push(tenantServiceAccount(l, t, { "iam.gke.io/gcp-service-account": email }));
     }
@@ -141,7 +147,7 @@ export function planTenantStore(input: TenantStoreInput, ctx: ObjectStoreContext
 
   const serverTenancy: TenantStorePlan["serverTenancy"] = { layout: tenancy.layout };
   if (tenancy.layout === "bucket-per-tenant") serverTenancy.bucket_template = store.storeUrlPattern.replace("{bucket}", tenancy.bucketPattern);
-  return { layout: tenancy.layout, serverTenancy, serviceAccountAnnotations: annotations, manifests, cloud, buckets, tenantScopes: scopes };
+  return { layout: tenancy.layout, serverTenancy, serviceAccountAnnotations: annotations, manifests, cloud, buckets, tenantScopes: scopes, tenantIdentities };
 }
 
 /** `a/b/` from parts, ignoring empty ones; always ends with `/` so `acme/` never matches `acme2/`. */
@@ -150,8 +156,16 @@ function joinPrefix(...parts: string[]): string {
   return p === "" ? "" : `${p}/`;
 }
 
-function slug(t: string): string {
-  return t.toLowerCase().replace(/_/g, "-");
+/**
+ * A tenant id as a Kubernetes/IAM name part. Injective: ids that are already clean stay
+ * as they are; any other (upper case, `_`, edge dashes, long) gets a hash suffix, so
+ * `org_a`, `org-a` and `Org-A` never share an identity.
+ */
+export function slug(t: string): string {
+  if (/^[a-z0-9]([a-z0-9-]{0,22}[a-z0-9])?$/.test(t)) return t;
+  const clean = t.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 16).replace(/^-+|-+$/g, "");
+  const h = createHash("sha256").update(t).digest("hex").slice(0, 8);
+  return clean ? `${clean}-${h}` : `t${h}`;
 }
 
 export function tenantServiceAccountName(l: LabelContext, tenant: string): string {
@@ -166,9 +180,7 @@ function tenantServiceAccount(l: LabelContext, tenant: string, annotations: Reco
 function gcpAccountId(base: string): string {
   const clean = base.toLowerCase().replace(/[^a-z0-9-]/g, "-");
   if (clean.length <= 30) return clean.padEnd(6, "0");
-  let h = 0;
-  for (const c of clean) h = (h * 31 + c.charCodeAt(0)) >>> 0;
-  return `${clean.slice(0, 23)}-${h.toString(36).slice(0, 6)}`;
+  return `${clean.slice(0, 21).replace(/-+$/, "")}-${createHash("sha256").update(base).digest("hex").slice(0, 8)}`;
 }
 
 /**

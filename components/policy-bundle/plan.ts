@@ -58,6 +58,36 @@ export interface PolicyBundlePlan {
  * `ERR_POLICY_BUNDLE_INVALID` listing each problem with its file.
  */
 export function planPolicyBundle(files: BundleFiles, ctx: { labels: LabelContext; jwks?: PublicJwks | undefined }): PolicyBundlePlan {
+  const hash = contentHash(files);
+  const problems = VALIDATED.get(hash) ?? cedarProblems(files);
+  VALIDATED.set(hash, problems);
+  if (problems.length) throw new PolicyBundleInvalid(problems);
+
+  const l = ctx.labels;
+  const configMapName = `${l.instance}-policy`;
+  const manifests: Manifest[] = [{
+    apiVersion: "v1", kind: "ConfigMap",
+    metadata: meta(l, configMapName, "policy-bundle", "infra", { "omnigraph.dev/content-hash": hash }),
+    data: Object.fromEntries(Object.keys(files).sort().map((n) => [n, files[n]!])),
+  }];
+  const plan: PolicyBundlePlan = { hash, configMapName, manifests };
+  if (ctx.jwks) {
+    const jwksJson = `${JSON.stringify(ctx.jwks, null, 2)}\n`;
+    plan.jwksConfigMapName = `${l.instance}-jwks`;
+    plan.jwksHash = contentHash({ "jwks.json": jwksJson });
+    manifests.push({
+      apiVersion: "v1", kind: "ConfigMap",
+      metadata: meta(l, plan.jwksConfigMapName, "jwks", "infra", { "omnigraph.dev/content-hash": plan.jwksHash }),
+      data: { "jwks.json": jwksJson },
+    });
+  }
+  return plan;
+}
+
+/** Cedar's verdict per bundle hash: validation is pure, and planning a stage validates the same bundle often. */
+const VALIDATED = new Map<string, string[]>();
+
+function cedarProblems(files: BundleFiles): string[] {
   const problems: string[] = [];
   const cedarFiles = Object.keys(files).filter((n) => n.endsWith(".cedar")).sort();
   const schemas = Object.keys(files).filter((n) => n.endsWith(".cedarschema"));
@@ -79,28 +109,7 @@ export function planPolicyBundle(files: BundleFiles, ctx: { labels: LabelContext
     if (v.type === "failure") problems.push(...v.errors.map((e) => `validation: ${e.message}`));
     else problems.push(...v.validationErrors.map((e) => `policy ${e.policyId}: ${e.error.message}`));
   }
-  if (problems.length) throw new PolicyBundleInvalid(problems);
-
-  const hash = contentHash(files);
-  const l = ctx.labels;
-  const configMapName = `${l.instance}-policy`;
-  const manifests: Manifest[] = [{
-    apiVersion: "v1", kind: "ConfigMap",
-    metadata: meta(l, configMapName, "policy-bundle", "infra", { "omnigraph.dev/content-hash": hash }),
-    data: Object.fromEntries(Object.keys(files).sort().map((n) => [n, files[n]!])),
-  }];
-  const plan: PolicyBundlePlan = { hash, configMapName, manifests };
-  if (ctx.jwks) {
-    const jwksJson = `${JSON.stringify(ctx.jwks, null, 2)}\n`;
-    plan.jwksConfigMapName = `${l.instance}-jwks`;
-    plan.jwksHash = contentHash({ "jwks.json": jwksJson });
-    manifests.push({
-      apiVersion: "v1", kind: "ConfigMap",
-      metadata: meta(l, plan.jwksConfigMapName, "jwks", "infra", { "omnigraph.dev/content-hash": plan.jwksHash }),
-      data: { "jwks.json": jwksJson },
-    });
-  }
-  return plan;
+  return problems;
 }
 
 /** `sha256:` over `name\0content\0` of every file in name order. */

@@ -66,7 +66,7 @@ export function planDeployment(c: StackConfig, opts: PlanOptions): DeploymentPla
     { ...base, serviceAccountName: (role) => serviceAccountName(labels, role) },
   );
   const bundleDir = isAbsolute(c.policy.bundleDir) ? c.policy.bundleDir : resolve(opts.projectDir, c.policy.bundleDir);
-  const policy = planPolicyBundle(readBundleDir(bundleDir), { labels, jwks: c.auth.oidc?.jwks });
+  const policy = planPolicyBundle(readBundleDir(bundleDir), { labels, jwks: c.auth.oidc?.jwks, sourceDir: bundleDir });
 
   const dataPlane = vendorOnly ? undefined : planDataPlane({
     ...base, image: c.image, store: objectStore, tenancy: tenantStore, policy, auth: c.auth,

@@ -11,6 +11,10 @@ import * as cedar from "@cedar-policy/cedar-wasm/nodejs";
 import { z } from "zod";
 import { PolicyBundleInvalid } from "../errors.ts";
 import { type LabelContext, type Manifest, meta } from "../kubernetes/manifest.ts";
+// The server's own policy.yaml loader: one owner for OmniGraph's format. (When the auth
+// helper's Cedar compiler lands, `loadBundle` replaces it here: policy.yaml compiled to
+// Cedar and validated against OmniGraph's schema.)
+import { loadPolicyFile } from "../../server/auth/runtime-states.ts";
 
 /** The files of a bundle, by name (flat directory). */
 export type BundleFiles = Record<string, string>;
@@ -57,9 +61,9 @@ export interface PolicyBundlePlan {
  * with a schema, the whole policy set must validate against it. Throws
  * `ERR_POLICY_BUNDLE_INVALID` listing each problem with its file.
  */
-export function planPolicyBundle(files: BundleFiles, ctx: { labels: LabelContext; jwks?: PublicJwks | undefined }): PolicyBundlePlan {
+export function planPolicyBundle(files: BundleFiles, ctx: { labels: LabelContext; jwks?: PublicJwks | undefined; sourceDir?: string | undefined }): PolicyBundlePlan {
   const hash = contentHash(files);
-  const problems = VALIDATED.get(hash) ?? cedarProblems(files);
+  const problems = VALIDATED.get(hash) ?? [...cedarProblems(files), ...policyYamlProblems(files, ctx.sourceDir)];
   VALIDATED.set(hash, problems);
   if (problems.length) throw new PolicyBundleInvalid(problems);
 
@@ -110,6 +114,18 @@ function cedarProblems(files: BundleFiles): string[] {
     else problems.push(...v.validationErrors.map((e) => `policy ${e.policyId}: ${e.error.message}`));
   }
   return problems;
+}
+
+function policyYamlProblems(files: BundleFiles, sourceDir: string | undefined): string[] {
+  if (!("policy.yaml" in files)) return [];
+  if (Object.keys(files).some((n) => n.endsWith(".cedar"))) return ["the policy bundle has both policy.yaml and .cedar files; a bundle is one or the other"];
+  if (!sourceDir) return ["a policy.yaml bundle is validated from its directory: pass the bundle directory"];
+  try {
+    loadPolicyFile(sourceDir);
+    return [];
+  } catch (e) {
+    return [(e as Error).message];
+  }
 }
 
 /** `sha256:` over `name\0content\0` of every file in name order. */

@@ -6,13 +6,25 @@ import { planDeployment } from "../../stacks/plan.ts";
 import { failure, ROOT, stackWith } from "./support.ts";
 
 const labels = { instance: "omnigraph", namespace: "omnigraph", stage: "managed" };
-const bundle = () => readBundleDir(`${ROOT}policies/deploy-default`);
+const CEDAR = `${ROOT}test/components/fixtures/cedar-bundle`;
+const bundle = () => readBundleDir(CEDAR);
 
-test("the default bundle validates against its Cedar schema and becomes a ConfigMap with a content hash", (t) => {
-  const plan = planPolicyBundle(bundle(), { labels });
+test("the default (policy.yaml) bundle validates and becomes a ConfigMap with a content hash", (t) => {
+  const dir = `${ROOT}policies/deploy-default`;
+  const plan = planPolicyBundle(readBundleDir(dir), { labels, sourceDir: dir });
   t.regex(plan.hash, /^sha256:[a-f0-9]{64}$/);
   const cm = plan.manifests[0]! as { data: Record<string, string> };
-  t.deepEqual(Object.keys(cm.data).sort(), ["policies.cedar", "schema.cedarschema"]);
+  t.deepEqual(Object.keys(cm.data).sort(), ["policy.tests.yaml", "policy.yaml"]);
+});
+
+test("a raw Cedar bundle validates against its schema with Cedar", (t) => {
+  const plan = planPolicyBundle(bundle(), { labels });
+  t.deepEqual(Object.keys((plan.manifests[0]! as { data: Record<string, string> }).data).sort(), ["policies.cedar", "schema.cedarschema"]);
+});
+
+test("a policy.yaml naming an unknown group fails planning (ERR_POLICY_BUNDLE_INVALID)", (t) => {
+  const dir = `${ROOT}test/components/fixtures/invalid-policy-yaml`;
+  t.is(failure(() => planPolicyBundle(readBundleDir(dir), { labels, sourceDir: dir })).code, "ERR_POLICY_BUNDLE_INVALID");
 });
 
 test("a bundle with a Cedar syntax error fails planning with ERR_POLICY_BUNDLE_INVALID", (t) => {

@@ -8,7 +8,7 @@ import { KitConfigInvalid } from "../components/errors.ts";
 import { ImageInput, KnobsInput } from "../components/knobs/plan.ts";
 import { PROFILE_NAMES } from "../components/knobs/profiles.ts";
 import { StorageInput } from "../components/object-store/plan.ts";
-import { CloudIdentityInput, TenancyInput } from "../components/tenant-store/plan.ts";
+import { CloudIdentityInput, TenancyInput, TenantId } from "../components/tenant-store/plan.ts";
 import { AuthInput } from "../components/data-plane/server-config.ts";
 import { RoutingInput } from "../components/routing/plan.ts";
 import { ControlPlaneInput } from "../components/control-plane/plan.ts";
@@ -67,6 +67,11 @@ export const StackConfigSchema = z.strictObject({
   network: NetworkInput,
   policy: z.strictObject({ bundleDir: z.string().min(1).default("policies/deploy-default") }).prefault({}),
   logLevel: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  /** Graphs the writer creates at boot if missing: id → `.pg` schema file (relative to the project) and tenant. */
+  graphs: z.record(
+    z.string().regex(/^[a-zA-Z0-9-]{1,64}$/, "a graph id (OmniGraph's pattern ^[a-zA-Z0-9-]{1,64}$)"),
+    z.strictObject({ schema: z.string().regex(/\.pg$/, "a .pg schema file"), tenant: TenantId.nullable().default(null) }),
+  ).default({}),
 }).superRefine((c, ctx) => {
   const bad = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
   if (!c.image.digest) bad(["image", "digest"], `\`image.digest\` is required in stage ${c.stage}; pin the image by digest (\`npm run image\` prints it), never by tag`);

@@ -3,7 +3,9 @@
  * order, the results joined. The Pulumi compositions and `omnigraph render` both start
  * here, so what Pulumi deploys and what render writes cannot drift apart.
  */
+import { readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
+import { KitConfigInvalid } from "../components/errors.ts";
 import type { INamespace } from "kubernetes-models/v1";
 import { ANNOTATION_CONTROL_PLANE_HOSTS, assertValidManifests, type LabelContext, LABEL_MANAGED_BY, LABEL_PART_OF, LABEL_STAGE, type Manifest } from "../components/kubernetes/manifest.ts";
 import { PROFILES } from "../components/knobs/profiles.ts";
@@ -68,6 +70,15 @@ export function planDeployment(c: StackConfig, opts: PlanOptions): DeploymentPla
   const bundleDir = isAbsolute(c.policy.bundleDir) ? c.policy.bundleDir : resolve(opts.projectDir, c.policy.bundleDir);
   const policy = planPolicyBundle(readBundleDir(bundleDir), { labels, jwks: c.auth.oidc?.jwks, sourceDir: bundleDir });
 
+  const graphs: Record<string, { schemaSource: string; tenant: string | null }> = {};
+  for (const [id, g] of Object.entries(c.graphs)) {
+    const file = isAbsolute(g.schema) ? g.schema : resolve(opts.projectDir, g.schema);
+    try {
+      graphs[id] = { schemaSource: readFileSync(file, "utf8"), tenant: g.tenant };
+    } catch {
+      throw new KitConfigInvalid([`\`graphs.${id}.schema\`: cannot read ${file}; give a .pg file relative to the project directory`], [`graphs.${id}.schema`]);
+    }
+  }
   const dataPlane = vendorOnly ? undefined : planDataPlane({
     ...base, image: c.image, store: objectStore, tenancy: tenantStore, policy, auth: c.auth,
     writers: c.writers ?? 1,
@@ -75,6 +86,7 @@ export function planDeployment(c: StackConfig, opts: PlanOptions): DeploymentPla
     readers: c.readers,
     writerUrl: elasticShape ? c.routing?.publicUrl : undefined,
     logLevel: c.logLevel,
+    graphs,
   });
   const routing = dataPlane && elasticShape && c.routing ? planRouting(c.routing, { labels, services: dataPlane.services }) : undefined;
   const controlPlane = c.controlPlane ? planControlPlane(c.controlPlane, {

@@ -42,6 +42,8 @@ export interface DataPlaneInput {
   /** URL readers name in their 409 for writes: the writer Service, or the write route in elastic. */
   writerUrl?: string | undefined;
   logLevel: RenderedServerConfig["log"]["level"];
+  /** Declared graphs: id → its `.pg` schema source and tenant. Created at boot by the writer. */
+  graphs: Record<string, { schemaSource: string; tenant: string | null }>;
 }
 
 export interface DataPlanePlan {
@@ -84,6 +86,13 @@ export function planDataPlane(input: DataPlaneInput): DataPlanePlan {
   ];
   if (input.workers > 0) roles.push({ role: "worker", resources: p.worker.resources });
 
+  const schemasConfigMap = Object.keys(input.graphs).length ? `${l.instance}-schemas` : undefined;
+  if (schemasConfigMap) {
+    manifests.push({
+      apiVersion: "v1", kind: "ConfigMap", metadata: meta(l, schemasConfigMap, "schemas", "infra"),
+      data: Object.fromEntries(Object.keys(input.graphs).sort().map((id) => [`${id}.pg`, input.graphs[id]!.schemaSource])),
+    });
+  }
   for (const { role, resources } of roles) {
     const cfg = renderServerConfig({
       role,
@@ -93,6 +102,7 @@ export function planDataPlane(input: DataPlaneInput): DataPlanePlan {
       shutdownGraceSeconds: p.shutdownGraceSeconds,
       logLevel: input.logLevel,
       auth: input.auth,
+      graphs: Object.fromEntries(Object.entries(input.graphs).map(([id, g]) => [id, { tenant: g.tenant }])),
     });
     serverConfigs[role] = cfg;
     const configYaml = stringify(cfg, { sortMapEntries: true, lineWidth: 0 });
@@ -103,7 +113,7 @@ export function planDataPlane(input: DataPlaneInput): DataPlanePlan {
       metadata: meta(l, sas[role], role, role, input.tenancy.serviceAccountAnnotations[role]),
       automountServiceAccountToken: false,
     });
-    const template = podTemplate(input, role, resources, configMapName, hash(configYaml));
+    const template = podTemplate(input, role, resources, configMapName, hash(configYaml), schemasConfigMap);
     if (role === "reader") {
       manifests.push({
         apiVersion: "apps/v1", kind: "Deployment", metadata: meta(l, names.reader, role, role),
@@ -169,7 +179,7 @@ export function versionLabel(image: ImageInput): string {
   return image.digest ? image.digest.slice("sha256:".length, "sha256:".length + 12) : image.tag!;
 }
 
-function podTemplate(input: DataPlaneInput, role: "reader" | "writer" | "worker", resources: Resources, configMapName: string, configHash: string): IPodTemplateSpec {
+function podTemplate(input: DataPlaneInput, role: "reader" | "writer" | "worker", resources: Resources, configMapName: string, configHash: string, schemasConfigMap: string | undefined): IPodTemplateSpec {
   const l = input.labels;
   const p = input.profile;
   const knobs = workloadKnobs(input.knobs, { clusterDomain: input.clusterDomain, namespace: l.namespace, objectStoreHosts: input.store.hosts });
@@ -188,6 +198,10 @@ function podTemplate(input: DataPlaneInput, role: "reader" | "writer" | "worker"
   if (input.auth.mode !== "oidc") {
     volumes.push({ name: "tokens", secret: { secretName: input.auth.tokensSecret!, items: [{ key: "tokens.json", path: "tokens.json" }] } });
     mounts.push({ name: "tokens", mountPath: MOUNTS.tokens, readOnly: true });
+  }
+  if (schemasConfigMap) {
+    volumes.push({ name: "schemas", configMap: { name: schemasConfigMap } });
+    mounts.push({ name: "schemas", mountPath: MOUNTS.schemas, readOnly: true });
   }
   if (input.policy.jwksConfigMapName) {
     volumes.push({ name: "jwks", configMap: { name: input.policy.jwksConfigMapName } });

@@ -16,6 +16,7 @@ export const MOUNTS = {
   policy: "/etc/omnigraph/policy",
   jwks: "/etc/omnigraph/jwks",
   tokens: "/etc/omnigraph/tokens",
+  schemas: "/etc/omnigraph/schemas",
   tmp: "/tmp",
   data: "/var/lib/omnigraph",
 } as const;
@@ -50,6 +51,7 @@ export interface RenderedServerConfig {
   bind: string;
   store: string;
   tenancy: { layout: "single" | "prefix-per-tenant" | "bucket-per-tenant"; bucket_template?: string };
+  graphs?: Record<string, { schema: string; tenant: string | null }>;
   writer_url: string | null;
   shutdown_grace_seconds: number;
   log: { level: "debug" | "info" | "warn" | "error" };
@@ -66,6 +68,8 @@ export interface ServerConfigInput {
   role: ServerRole;
   store: string;
   tenancy: RenderedServerConfig["tenancy"];
+  /** Declared graphs (created at boot by writable roles): id → tenant. Schemas are mounted at MOUNTS.schemas/<id>.pg. */
+  graphs: Record<string, { tenant: string | null }>;
   writerUrl: string | null;
   shutdownGraceSeconds: number;
   logLevel: RenderedServerConfig["log"]["level"];
@@ -92,6 +96,7 @@ export function renderServerConfig(i: ServerConfigInput): RenderedServerConfig {
     bind: "0.0.0.0:8080",
     store: i.store,
     tenancy: i.tenancy,
+    ...(Object.keys(i.graphs).length ? { graphs: Object.fromEntries(Object.keys(i.graphs).sort().map((id) => [id, { schema: `${MOUNTS.schemas}/${id}.pg`, tenant: i.graphs[id]!.tenant }])) } : {}),
     writer_url: i.writerUrl,
     shutdown_grace_seconds: i.shutdownGraceSeconds,
     log: { level: i.logLevel },

@@ -1,5 +1,6 @@
 import test from "ava";
 import { k8sOfKind, runStack } from "./mocks.ts";
+import { guardBuckets, guardViolations } from "./mocks.ts";
 
 const { resources, exports } = await runStack("airgapped");
 
@@ -18,4 +19,9 @@ test("airgapped: no control plane and no cloud bucket", (t) => {
   const names = resources.map((r) => (r.inputs.metadata as { name?: string } | undefined)?.name ?? r.name);
   t.false(names.some((n) => /control-plane|issuer/.test(n)), names.join(","));
   t.deepEqual(resources.filter((r) => r.type.startsWith("aws:") || r.type.startsWith("gcp:")).map((r) => r.type), []);
+});
+
+test("airgapped: the CrossGuard guard pack passes over the stack's own resources", async (t) => {
+  t.deepEqual(await guardViolations(resources), []);
+  t.is(await guardBuckets(resources), 1, "the pack saw the stack's buckets");
 });

@@ -1,5 +1,6 @@
 import test from "ava";
 import { k8sOfKind, ofType, type Recorded, runStack } from "./mocks.ts";
+import { guardBuckets, guardViolations } from "./mocks.ts";
 
 const { resources, exports } = await runStack("byoc");
 const name = (r: Recorded) => (r.inputs.metadata as { name?: string } | undefined)?.name ?? r.name;
@@ -36,4 +37,9 @@ test("byoc on S3: the bucket policy names no principal outside the customer's ac
   const arns = JSON.stringify(plan.cloud).match(/arn:aws:iam::\d{12}/g) ?? [];
   t.true(arns.length > 0);
   t.deepEqual([...new Set(arns)], ["arn:aws:iam::210987654321"]);
+});
+
+test("byoc: the CrossGuard guard pack passes over the stack's own resources", async (t) => {
+  t.deepEqual(await guardViolations(resources), []);
+  t.is(await guardBuckets(resources), 1, "the pack saw the stack's buckets");
 });

@@ -1,5 +1,6 @@
 import test from "ava";
 import { k8sOfKind, runStack } from "./mocks.ts";
+import { guardBuckets, guardViolations } from "./mocks.ts";
 
 const { resources, exports } = await runStack("elastic");
 const name = (r: { inputs: Record<string, unknown> }) => (r.inputs.metadata as { name: string }).name;
@@ -25,4 +26,9 @@ test("elastic: N writers with stable names (a StatefulSet) and autoscaled reader
 test("elastic: bucket-per-tenant creates each tenant's bucket", (t) => {
   const buckets = resources.filter((r) => r.type === "aws:s3/bucket:Bucket").map((r) => r.inputs.bucket).sort();
   t.deepEqual(buckets, ["og-elastic-acme", "og-elastic-initech", "omnigraph-elastic-euw1"]);
+});
+
+test("elastic: the CrossGuard guard pack passes over the stack's own resources", async (t) => {
+  t.deepEqual(await guardViolations(resources), []);
+  t.is(await guardBuckets(resources), 3, "the pack saw the stack's buckets");
 });

@@ -1,5 +1,6 @@
 import test from "ava";
 import { k8sOfKind, ofType, runStack } from "./mocks.ts";
+import { guardBuckets, guardViolations } from "./mocks.ts";
 
 const { resources, exports } = await runStack("managed");
 const name = (r: { inputs: Record<string, unknown> }) => (r.inputs.metadata as { name: string }).name;
@@ -34,4 +35,9 @@ test("managed: the control plane and issuer exist", (t) => {
   const deployments = k8sOfKind(resources, "Deployment").map(name);
   t.true(deployments.includes("omnigraph-control-plane"));
   t.true(deployments.includes("omnigraph-issuer"));
+});
+
+test("managed: the CrossGuard guard pack passes over the stack's own resources", async (t) => {
+  t.deepEqual(await guardViolations(resources), []);
+  t.is(await guardBuckets(resources), 1, "the pack saw the stack's buckets");
 });

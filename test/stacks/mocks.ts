@@ -53,3 +53,20 @@ export async function runStack(stage: string, overrides: Record<string, unknown>
 
 export const ofType = (rs: Recorded[], type: string) => rs.filter((r) => r.type === type);
 export const k8sOfKind = (rs: Recorded[], kind: string) => rs.filter((r) => r.type.startsWith("kubernetes:") && r.inputs.kind === kind);
+
+/** Runs every CrossGuard stack policy of the guard pack over the recorded resources (mock outputs = inputs). */
+export async function guardViolations(resources: Recorded[]): Promise<string[]> {
+  const { guardPolicies } = await import("../../policies/guard/pack.ts");
+  const policyResources = resources.map((r) => ({ type: r.type, props: r.inputs, urn: r.urn, name: r.name }));
+  const out: string[] = [];
+  for (const p of guardPolicies) {
+    await p.validateStack({ resources: policyResources, stackTags: new Map(), getConfig: () => ({}) } as never, (message: string) => out.push(`${p.name}: ${message}`));
+  }
+  return out;
+}
+
+/** How many distinct buckets the guard pack sees in the resources (to show it looked). */
+export async function guardBuckets(resources: Recorded[]): Promise<number> {
+  const { subjectFromResources } = await import("../../policies/guard/subject.ts");
+  return subjectFromResources(resources.map((r) => ({ type: r.type, props: r.inputs, urn: r.urn }))).buckets.length;
+}

@@ -118,7 +118,7 @@ export async function run(argv: string[]): Promise<number> {
       };
       void s.drain().then((inTime) => finish(inTime ? 0 : 1), () => finish(1));
     };
-    process.once("SIGTERM", () => stop("SIGTERM"));
-    process.once("SIGINT", () => stop("SIGINT"));
+    process.on("SIGTERM", () => stop("SIGTERM"));
+    process.on("SIGINT", () => stop("SIGINT"));
   });
 }

@@ -164,26 +164,23 @@ export async function startServer(loaded: LoadedConfig, opts: StartOptions = {})
   let draining: Promise<boolean> | undefined;
   const drain = (graceMs = config.shutdown_grace_seconds * 1000): Promise<boolean> => {
     draining ??= (async () => {
+      // Keep accepting connections while draining, so probes see 503 `draining` and new
+      // requests get a JSON 503; close the listener once in-flight work is done.
       lifecycle.status = "draining";
       log.info({ inflight: lifecycle.inflight, grace_ms: graceMs }, "draining");
-      const closed = new Promise<void>((r) => server.close(() => r()));
-      server.closeIdleConnections();
       let timer: NodeJS.Timeout | undefined;
       const inTime = await Promise.race([
         lifecycle.idle().then(() => true),
         new Promise<boolean>((r) => (timer = setTimeout(() => r(false), graceMs))),
       ]);
       clearTimeout(timer);
-      if (!inTime) {
-        log.error({ inflight: lifecycle.inflight }, "shutdown grace expired with requests in flight");
-        server.closeAllConnections();
-      } else {
-        server.closeIdleConnections();
-      }
-      await Promise.race([closed, new Promise((r) => setTimeout(r, 1000))]);
+      if (!inTime) log.error({ inflight: lifecycle.inflight }, "shutdown grace expired with requests in flight");
+      const closed = new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();
+      await Promise.race([closed, new Promise((r) => setTimeout(r, 1000))]);
       handles.close();
       await store.close();
+      log.info({ in_time: inTime }, "stopped");
       return inTime;
     })();
     return draining;

@@ -7,8 +7,7 @@ export type KitErrorCode =
   | "ERR_KIT_CONFIG_INVALID"
   | "ERR_KIT_PLAN_INVALID"
   | "ERR_POLICY_BUNDLE_INVALID"
-  | "ERR_MANIFEST_INVALID"
-  | "ERR_GUARD_VIOLATION";
+  | "ERR_MANIFEST_INVALID";
 
 export class KitError extends Error {
   readonly code: KitErrorCode;
@@ -54,13 +53,5 @@ export class ManifestInvalid extends KitError {
   static readonly code = "ERR_MANIFEST_INVALID";
   constructor(problems: string[]) {
     super("ERR_MANIFEST_INVALID", problems);
-  }
-}
-
-/** One or more guard rules failed (`render --check`, or a plan checked before deploy). */
-export class GuardViolation extends KitError {
-  static readonly code = "ERR_GUARD_VIOLATION";
-  constructor(problems: string[]) {
-    super("ERR_GUARD_VIOLATION", problems);
   }
 }

@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
 import { isConfigError } from "../config/errors.ts";
 import { loadConfig, type ConfigFlags, type LoadedConfig } from "../config/load.ts";
-import { startServer } from "../http/server.ts";
+import { listen } from "../http/listen.ts";
 
 const DEV_ACTOR = "dev";
 
@@ -82,7 +82,13 @@ export async function run(argv: string[]): Promise<number> {
           : `omnigraph serve: development token in ${dev.file} (actor '${DEV_ACTOR}')\n`,
       );
     }
-    server = await startServer(loaded, { ...(extraTokens ? { extraTokens, defaultBundle: DEV_BUNDLE } : {}) });
+    // Bind and print the address before the engine and LanceDB load (seconds on a busy
+    // host), then hand the socket over; a bad auth setup still fails the boot (exit 2).
+    const early = await listen(loaded.config.bind, { role: loaded.config.role, shutdownGraceSeconds: loaded.config.shutdown_grace_seconds });
+    const a = early.address() as import("node:net").AddressInfo;
+    process.stdout.write(`OMNIGRAPH_LISTEN_ADDR=${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}\n`);
+    const { startServer } = await import("../http/server.ts");
+    server = await startServer(loaded, { ...(extraTokens ? { extraTokens, defaultBundle: DEV_BUNDLE } : {}), server: early });
   } catch (e) {
     if (isConfigError(e)) {
       process.stderr.write(`omnigraph serve: ${e.code}: ${e.message}\n`);
@@ -92,7 +98,6 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`omnigraph serve: could not start: ${code ?? ""}${code ? ": " : ""}${(e as Error).message}\n`);
     return 1;
   }
-  process.stdout.write(`OMNIGRAPH_LISTEN_ADDR=${server.address}\n`);
   const s = server;
   return new Promise<number>((resolveExit) => {
     let stopping = false;

@@ -4,7 +4,7 @@
  * graceful shutdown. `omnigraph serve` and the benchmarks call this.
  */
 import { readFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { ObjectStore } from "../../drivers/contract.ts";
 import { openStoreLazily } from "../../drivers/open-lazily.ts";
@@ -17,9 +17,10 @@ import { GraphHandles } from "../runtime/handles.ts";
 import { MeteredStore } from "../runtime/store-metrics.ts";
 import type { TenancyLayout } from "../store/layout.ts";
 import { createApp } from "./app.ts";
+import { listen, VERSION } from "./listen.ts";
 import { Lifecycle, type AppDeps } from "./state.ts";
 
-export const VERSION: string = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+export { VERSION } from "./listen.ts";
 
 export interface StartOptions {
   /** Extra tokens (the dev token of `npm start`), merged with the configured ones. */
@@ -29,6 +30,8 @@ export interface StartOptions {
   /** Replace the authenticator / authorizer (the auth helper's implementations, tests). */
   authenticator?: Authenticator;
   authorizer?: Authorizer;
+  /** An already-listening server (bound early by `serve`) to take over. */
+  server?: Server;
   log?: Logger;
   metrics?: ServerMetrics;
 }
@@ -108,17 +111,10 @@ export async function startServer(loaded: LoadedConfig, opts: StartOptions = {})
   const lifecycle = new Lifecycle();
   const deps: AppDeps = { config, handles, authenticator, authorizer, open, metrics, log, lifecycle, version: VERSION, auth: stack };
   const app = createApp(deps);
-  const server: Server = createServer(app.callback());
+  const server: Server = opts.server ?? (await listen(config.bind, { role: config.role, shutdownGraceSeconds: config.shutdown_grace_seconds }));
+  server.removeAllListeners("request");
+  server.on("request", app.callback());
   server.keepAliveTimeout = 5_000;
-
-  const [host, portText] = [config.bind.slice(0, config.bind.lastIndexOf(":")), config.bind.slice(config.bind.lastIndexOf(":") + 1)];
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(Number(portText), host.replace(/^\[|\]$/g, ""), () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
   const addr = server.address() as AddressInfo;
   const address = `${addr.family === "IPv6" ? `[${addr.address}]` : addr.address}:${addr.port}`;
 

@@ -1,13 +1,12 @@
 import { randomBytes } from "node:crypto";
-import { isStorageError } from "../../drivers/errors.ts";
 import { newWriterToken } from "../../drivers/retry.ts";
 import { StoreError } from "./errors.ts";
 import { failpoint } from "./failpoints.ts";
 import type { Graph } from "./graph.ts";
 import { newCommitId } from "./manifest/commit-id.ts";
 import type { BranchRecord, ManifestEntry } from "./manifest/entry.ts";
+import { publishEntry } from "./publish.ts";
 
-const MAX_ATTEMPTS = 32;
 /** Branch names: path-like segments of [A-Za-z0-9._-], at most 128 characters. */
 const BRANCH_NAME = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
 
@@ -47,21 +46,9 @@ function newBranchId(): string {
   return randomBytes(5).toString("hex");
 }
 
-async function publishBranchEntry(graph: Graph, build: (head: ManifestEntry) => Promise<ManifestEntry>): Promise<ManifestEntry> {
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const head = await graph.log.head();
-    if (!head) throw new StoreError("ERR_GRAPH_NOT_FOUND", `graph '${graph.loc.graphId}' has no commits`, {});
-    const entry = await build(head);
-    try {
-      await graph.log.append(entry);
-      return entry;
-    } catch (e) {
-      if (!isStorageError(e, "ERR_PRECONDITION_FAILED")) throw e;
-      const taken = await graph.log.tryRead(entry.seq);
-      if (taken?.writer === entry.writer) return taken;
-    }
-  }
-  throw new StoreError("ERR_MANIFEST_CONFLICT", "gave up publishing a branch change on a busy graph; retry", {});
+/** Publishes a branch change through the one publish loop (own entry first, then `build`). */
+async function publishBranchEntry(graph: Graph, writer: string, build: (head: ManifestEntry) => Promise<ManifestEntry>): Promise<ManifestEntry> {
+  return publishEntry(graph, { writer, build });
 }
 
 /**
@@ -74,7 +61,7 @@ export async function createBranch(graph: Graph, name: string, opts: { from?: st
   validateBranchName(name);
   if (name === "main") throw new StoreError("ERR_BRANCH_INVALID", "'main' always exists and cannot be created", { branch: name });
   const writer = newWriterToken();
-  const entry = await publishBranchEntry(graph, async (head) => {
+  const entry = await publishBranchEntry(graph, writer, async (head) => {
     if (head.branches[name]) throw new StoreError("ERR_BRANCH_EXISTS", `branch '${name}' already exists`, { branch: name });
     for (const other of Object.keys(head.branches)) {
       if (other.startsWith(`${name}/`) || name.startsWith(`${other}/`)) {
@@ -136,7 +123,7 @@ export async function deleteBranch(graph: Graph, name: string, opts: { actor: st
   graph.assertWritable();
   if (name === "main") throw new StoreError("ERR_BRANCH_INVALID", "'main' cannot be deleted", { branch: name });
   const writer = newWriterToken();
-  const entry = await publishBranchEntry(graph, async (head) => {
+  const entry = await publishBranchEntry(graph, writer, async (head) => {
     const rec = head.branches[name];
     if (!rec) throw new StoreError("ERR_BRANCH_NOT_FOUND", `branch '${name}' not found`, { branch: name });
     const dependents = await dependentsOf(head, name);

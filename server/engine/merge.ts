@@ -91,7 +91,7 @@ async function rowsAt(snap: Snapshot, catalog: Catalog, typeId: string, merged: 
  *   integrity rule broken by the combination are reported as typed conflicts and
  *   nothing is written.
  */
-export async function mergeBranches(engine: GraphEngine, req: { source: string; target?: string; actor: string | null; deleteBranch?: boolean }): Promise<BranchMergeOutput> {
+export async function mergeBranches(engine: GraphEngine, req: { source: string; target?: string; actor: string | null; deleteBranch?: boolean; idempotencyKey?: string | undefined }): Promise<BranchMergeOutput> {
   const graph = engine.graph;
   const target = req.target ?? "main";
   if (req.source === target) throw new EngineError("ERR_PARAM", "source and target are the same branch");
@@ -116,7 +116,8 @@ export async function mergeBranches(engine: GraphEngine, req: { source: string; 
     const r = await graph.commit({
       branch: target, kind: "merge", actor: req.actor, base: tgt, writes, mergedParent: src.record.seq, force: true,
       ...(src.state.schema !== tgt.state.schema && src.state.schema !== null ? { schema: src.state.schema } : {}),
-      note: { merge: { source: req.source, outcome: "fast_forward" } },
+      note: { merge: { source: req.source, outcome: "fast_forward" } }, idempotencyKey: req.idempotencyKey,
+      replay: { source: req.source, target, outcome: "fast_forward", actor_id: req.actor },
     });
     result = out("fast_forward", r.entry?.commitId ?? null);
   } else {
@@ -135,7 +136,7 @@ export async function mergeBranches(engine: GraphEngine, req: { source: string; 
   return result;
 }
 
-async function threeWay(engine: GraphEngine, req: { source: string; actor: string | null }, src: Snapshot, tgt: Snapshot, baseSeq: number, target: string): Promise<string | null> {
+async function threeWay(engine: GraphEngine, req: { source: string; actor: string | null; idempotencyKey?: string | undefined }, src: Snapshot, tgt: Snapshot, baseSeq: number, target: string): Promise<string | null> {
   const graph = engine.graph;
   const base = await graph.snapshot({ commit: (await graph.log.read(baseSeq)).commitId });
   const [cBase, cSrc, cTgt] = await Promise.all([engine.catalogOf(base), engine.catalogOf(src), engine.catalogOf(tgt)]);
@@ -201,7 +202,8 @@ async function threeWay(engine: GraphEngine, req: { source: string; actor: strin
   const r = await graph.commit({
     branch: target, kind: "merge", actor: req.actor, base: tgt, writes, reads: plan.reads,
     mergedParent: src.record.seq, force: true, ...(schema !== undefined ? { schema } : {}),
-    note: { merge: { source: req.source, outcome: "merged" } },
+    note: { merge: { source: req.source, outcome: "merged" } }, idempotencyKey: req.idempotencyKey,
+    replay: { source: req.source, target, outcome: "merged", actor_id: req.actor },
   });
   return r.entry?.commitId ?? null;
 }

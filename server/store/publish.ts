@@ -20,6 +20,8 @@ export interface PublishPlan {
    * whose first write is its entry).
    */
   afterSeq?: number | undefined;
+  /** An entry after `afterSeq` carrying this key is the outcome too (the request was already published). */
+  idempotencyKey?: string | undefined;
   build(head: ManifestEntry): Promise<ManifestEntry>;
 }
 
@@ -58,7 +60,7 @@ export async function publishEntry(graph: Graph, plan: PublishPlan): Promise<Man
     scannedTo ??= head.seq;
     for (let seq = head.seq; seq > scannedTo; seq--) {
       const e = await graph.log.read(seq);
-      if (e.writer === plan.writer) return e;
+      if (e.writer === plan.writer || (plan.idempotencyKey !== undefined && e.idempotencyKey === plan.idempotencyKey)) return e;
     }
     scannedTo = Math.max(scannedTo, head.seq);
     graph.assertLeaseFor(head);
@@ -82,4 +84,15 @@ export async function publishEntry(graph: Graph, plan: PublishPlan): Promise<Man
     }
   }
   throw new ManifestConflict("__manifest", null, null, `gave up after ${MAX_PUBLISH_ATTEMPTS} attempts to publish on a busy graph; retry`);
+}
+
+/** The entry carrying `writer` after `afterSeq`, if any (a failure path: reads what the cache lacks). */
+export async function findOwnEntry(graph: Graph, writer: string, afterSeq: number | undefined): Promise<ManifestEntry | undefined> {
+  const head = await graph.log.head();
+  if (!head) return undefined;
+  for (let seq = head.seq; seq > (afterSeq ?? head.seq - 1); seq--) {
+    const e = await graph.log.read(seq);
+    if (e.writer === writer) return e;
+  }
+  return undefined;
 }

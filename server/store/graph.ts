@@ -3,14 +3,16 @@ import { isStorageError } from "../../drivers/errors.ts";
 import { newWriterToken } from "../../drivers/retry.ts";
 import * as branches from "./branches.ts";
 import { commit, type CommitRequest, type CommitResult } from "./commit.ts";
-import { StoreError } from "./errors.ts";
+import { CommitOutcomeUnknown, StoreError } from "./errors.ts";
 import type { GraphLocation } from "./layout.ts";
 import { newCommitId, seqOfCommitId } from "./manifest/commit-id.ts";
 import type { ManifestEntry } from "./manifest/entry.ts";
 import { ManifestLog } from "./manifest/log.ts";
 import { sweep, type RecoveryReport, type SweepOptions } from "./recovery.ts";
 import { Snapshot } from "./snapshot.ts";
+import { deleteSidecar, readSidecar, writeSidecar } from "./sidecar.ts";
 import { LanceTables } from "./tables.ts";
+import { findTransaction, TransactionIndex, type IdempotencyWindow, type TransactionStatus } from "./transactions.ts";
 
 export type OpenMode = "read-write" | "read-only";
 
@@ -26,6 +28,8 @@ export interface OpenOptions {
   actor?: string | null;
   /** Where warnings go (the server passes its logger). */
   warn?: (msg: string, err?: unknown) => void;
+  /** How far back a repeated idempotency key is recognised (default 1000 entries and 24 h). */
+  idempotencyWindow?: IdempotencyWindow;
 }
 
 /**
@@ -42,14 +46,86 @@ export class Graph {
   private readonly schemaCache = new Map<string, string>();
   /** What the open-time recovery sweep did (read-write opens). */
   recovery: RecoveryReport | undefined;
+  /** Finds published transactions by idempotency key or transaction id. */
+  readonly transactions: TransactionIndex;
+  /** Transactions of this handle between their first write and their outcome (a sweep leaves them alone). */
+  private readonly inFlight = new Set<string>();
+  /** Requests by idempotency key running now: a repeat waits for the first. */
+  private readonly keyed = new Map<string, Promise<unknown>>();
+  /** Idempotency key → transaction whose outcome this handle reported as unknown. */
+  private readonly unknownOutcomes = new Map<string, string>();
 
-  private constructor(readonly loc: GraphLocation, readonly mode: OpenMode, private readonly warnFn: OpenOptions["warn"]) {
+  private constructor(readonly loc: GraphLocation, readonly mode: OpenMode, private readonly warnFn: OpenOptions["warn"], window: IdempotencyWindow | undefined) {
     this.log = new ManifestLog(loc);
     this.tables = new LanceTables(loc);
+    this.transactions = new TransactionIndex(this, window);
+    this.log.onEntry = (e) => this.transactions.observe(e);
+  }
+
+  /** The writer lease epoch this handle writes under (0 without a lease). */
+  get epoch(): number {
+    return 0;
+  }
+
+  /** Marks a transaction in flight until the returned function is called. */
+  beginTransaction(txId: string): () => void {
+    this.inFlight.add(txId);
+    return () => this.inFlight.delete(txId);
+  }
+
+  isInFlight(txId: string): boolean {
+    return this.inFlight.has(txId);
+  }
+
+  rememberUnknownOutcome(key: string | null, txId: string): void {
+    if (key !== null) this.unknownOutcomes.set(key, txId);
+  }
+
+  /**
+   * Runs `fn` for idempotency key `key` at most once at a time in this handle; first
+   * settles an earlier attempt of the same key whose outcome was reported unknown
+   * (committed → its result; still pending → aborted now, or unknown again).
+   */
+  async onceForKey<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prior = this.keyed.get(key);
+    if (prior) await prior.catch(() => undefined);
+    const run = (async () => {
+      const txId = this.unknownOutcomes.get(key);
+      if (txId !== undefined) {
+        const st = await findTransaction(this, { txId });
+        if (st.status === "pending") {
+          const cur = await readSidecar(this.loc, txId);
+          if (cur && cur.sidecar.claimedBy === undefined) {
+            await writeSidecar(this.loc, { ...cur.sidecar, status: "aborted" }, cur.version).catch((e) => {
+              throw new CommitOutcomeUnknown(txId, key, e);
+            });
+            await deleteSidecar(this.loc, txId).catch(() => {});
+          } else if (cur) {
+            throw new CommitOutcomeUnknown(txId, key);
+          }
+        }
+        this.unknownOutcomes.delete(key);
+      }
+      return fn();
+    })();
+    this.keyed.set(key, run);
+    try {
+      return await run;
+    } finally {
+      if (this.keyed.get(key) === run) this.keyed.delete(key);
+    }
+  }
+
+  /**
+   * Where a transaction stands: by idempotency key or by transaction id (the `txId` of
+   * an `ERR_COMMIT_OUTCOME_UNKNOWN`). `committed` carries the entry (and its recorded result).
+   */
+  findTransaction(q: { idempotencyKey: string } | { txId: string }): Promise<TransactionStatus> {
+    return findTransaction(this, q);
   }
 
   static async open(loc: GraphLocation, opts: OpenOptions): Promise<Graph> {
-    const g = new Graph(loc, opts.mode, opts.warn);
+    const g = new Graph(loc, opts.mode, opts.warn, opts.idempotencyWindow);
     const head = await g.log.head();
     if (!head) {
       if (!opts.create) throw new StoreError("ERR_GRAPH_NOT_FOUND", `graph '${loc.graphId}' not found`, { graph: loc.graphId });
@@ -61,6 +137,12 @@ export class Graph {
     }
     return g;
   }
+
+  /**
+   * Fencing, checked by the publish loop on every head it meets (no request): a writer
+   * never publishes on top of an entry written under a newer lease epoch.
+   */
+  assertLeaseFor(_head: ManifestEntry): void {}
 
   warn(msg: string, err?: unknown): void {
     if (this.warnFn) this.warnFn(msg, err);
@@ -119,11 +201,11 @@ export class Graph {
     return commit(this, req);
   }
 
-  createBranch(name: string, opts: { from?: string | undefined; fromCommit?: string | undefined; actor: string | null; idempotencyKey?: string | undefined }): Promise<ManifestEntry> {
+  createBranch(name: string, opts: branches.BranchWriteOptions & { from?: string; fromCommit?: string }): Promise<ManifestEntry> {
     return branches.createBranch(this, name, opts);
   }
 
-  deleteBranch(name: string, opts: { actor: string | null; idempotencyKey?: string | undefined }): Promise<ManifestEntry> {
+  deleteBranch(name: string, opts: branches.BranchWriteOptions): Promise<ManifestEntry> {
     return branches.deleteBranch(this, name, opts);
   }
 

@@ -1,11 +1,12 @@
 import { hostname } from "node:os";
+import { isStorageError } from "../../drivers/errors.ts";
 import { newWriterToken } from "../../drivers/retry.ts";
 import { publish } from "./commit.ts";
 import { isStoreError } from "./errors.ts";
 import { failpoint } from "./failpoints.ts";
 import type { Graph } from "./graph.ts";
 import type { ManifestEntry, TableState } from "./manifest/entry.ts";
-import { deleteSidecar, listSidecars, type Sidecar } from "./sidecar.ts";
+import { deleteSidecar, listSidecars, writeSidecar, type Sidecar } from "./sidecar.ts";
 import { Snapshot } from "./snapshot.ts";
 
 /** The actor recovery commits as. */
@@ -67,9 +68,20 @@ export async function sweep(graph: Graph, opts: SweepOptions = {}): Promise<Reco
   const report: RecoveryReport = { handled: [], skipped: [], audits: [] };
   const sidecars = await listSidecars(graph.loc);
   const done: Sidecar[] = [];
-  for (const { sidecar: s } of sidecars) {
-    if (!writerIsDead(s, staleAfterMs)) {
-      report.skipped.push(s.txId);
+  for (const listed of sidecars) {
+    if (graph.isInFlight(listed.sidecar.txId) || !writerIsDead(listed.sidecar, staleAfterMs)) {
+      report.skipped.push(listed.sidecar.txId);
+      continue;
+    }
+    // Claim it (compare-and-swap): from here the writer's own CAS fails, so it can never
+    // report "not committed" for a transaction this sweep may publish.
+    let s: Sidecar;
+    try {
+      s = { ...listed.sidecar, claimedBy: graph.epoch };
+      await writeSidecar(graph.loc, s, listed.version);
+    } catch (e) {
+      if (!isStorageError(e, "ERR_PRECONDITION_FAILED") && !isStorageError(e, "ERR_NOT_FOUND")) throw e;
+      report.skipped.push(listed.sidecar.txId); // its writer moved it on meanwhile: the next sweep looks again
       continue;
     }
     const head = (await graph.log.head())!;
@@ -115,8 +127,9 @@ async function rollForward(graph: Graph, s: Sidecar): Promise<boolean> {
   try {
     const entry = await publish(graph, {
       branch: s.branch, kind: s.kind as ManifestEntry["kind"], actor: s.actor, base, writes,
+      identity: { txId: s.txId, epoch: s.epoch ?? 0, ...(s.idempotencyKey !== undefined ? { idempotencyKey: s.idempotencyKey } : {}), ...(s.replay !== undefined ? { replay: s.replay } : {}) },
       ...(s.schema !== null ? { schema: s.schema } : {}), ...(s.mergedParent != null ? { mergedParent: s.mergedParent } : {}), note: { ...(s.note ?? {}), recoveredBy: RECOVERY_ACTOR },
-    }, results, s.writer);
+    }, results, s.writer, s.baseSeq);
     await graph.log.advanceHint(entry).catch((e) => graph.warn("could not advance the manifest head hint", e));
     return true;
   } catch (e) {
@@ -156,7 +169,7 @@ async function publishAudit(graph: Graph, branch: string, items: RecoveryReport[
   const entry = await publish(graph, {
     branch, kind: "recovery", actor: RECOVERY_ACTOR, base, writes: {}, reads: [],
     note: { recovered: items.map((i) => ({ txId: i.txId, outcome: i.outcome, restoredTables: i.restoredTables })) },
-  }, {}, newWriterToken());
+  }, {}, newWriterToken(), undefined);
   await graph.log.advanceHint(entry).catch((e) => graph.warn("could not advance the manifest head hint", e));
   return entry;
 }

@@ -33,9 +33,13 @@ export class ManifestLog {
   /** Highest sequence known to exist. */
   private known: ManifestEntry | undefined;
 
+  /** Called with every entry this log reads or appends (the transaction index listens). */
+  onEntry: ((e: ManifestEntry) => void) | undefined;
+
   constructor(readonly loc: GraphLocation) {}
 
   private remember(e: ManifestEntry): ManifestEntry {
+    if (!this.cache.has(e.seq)) this.onEntry?.(e);
     if (this.cache.size >= ENTRY_CACHE_MAX) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(e.seq, e);
     if (!this.known || e.seq > this.known.seq) this.known = e;

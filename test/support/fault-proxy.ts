@@ -27,6 +27,41 @@ export interface ProxyRecord {
   bytes: number;
   /** Conditional headers sent (`If-None-Match:*`, `If-Match:<etag>`) and injected faults. */
   cond: string | undefined;
+  /** When the request arrived and when its response ended (performance.now() ms; end undefined while open). */
+  start: number;
+  end: number | undefined;
+}
+
+/** Options of a {@link FaultProxy}. */
+export interface FaultProxyOptions {
+  /**
+   * Fixed latency added to every request before it is forwarded (ms), to model a
+   * remote object store's round trip in front of a loopback one (17 ms ≈ R2 from a
+   * nearby region). 0 = none.
+   */
+  delayMs?: number;
+}
+
+/**
+ * Sequential round trips among `records`: grouped greedily by start time; a request
+ * that starts after the first request of the current group has ended opens a new
+ * group, so requests issued in parallel count once (the same rule as
+ * `CountingStore.roundTrips`, applied at the wire).
+ */
+export function roundTripsOf(records: ProxyRecord[]): number {
+  const sorted = [...records].sort((a, b) => a.start - b.start);
+  let rounds = 0;
+  let roundFirstEnd = -Infinity;
+  for (const r of sorted) {
+    const end = r.end ?? Infinity;
+    if (r.start >= roundFirstEnd) {
+      rounds++;
+      roundFirstEnd = end;
+    } else {
+      roundFirstEnd = Math.min(roundFirstEnd, end);
+    }
+  }
+  return rounds;
 }
 
 /** Which requests a fault applies to: an HTTP method, or any test on method and path. */
@@ -54,7 +89,12 @@ export class FaultProxy {
   readonly log: ProxyRecord[] = [];
   endpoint = "";
 
-  constructor(readonly upstream: string, readonly protocol: "s3" | "gcs" = "s3") {}
+  /** Added latency per request (ms); may be changed between measurements. */
+  delayMs: number;
+
+  constructor(readonly upstream: string, readonly protocol: "s3" | "gcs" = "s3", opts: FaultProxyOptions = {}) {
+    this.delayMs = opts.delayMs ?? 0;
+  }
 
   async start(): Promise<this> {
     const up = new URL(this.upstream);
@@ -96,6 +136,11 @@ export class FaultProxy {
     return this.log.slice(mark);
   }
 
+  /** Sequential round trips since `mark` (see {@link roundTripsOf}). */
+  roundTripsSince(mark = 0): number {
+    return roundTripsOf(this.log.slice(mark));
+  }
+
   /** Requests by kind since `mark`. */
   countsSince(mark = 0): Record<string, number> {
     const out: Record<string, number> = {};
@@ -132,7 +177,8 @@ export class FaultProxy {
     } catch {
       // keep the raw path
     }
-    const rec: ProxyRecord = { kind, method, path, status: undefined, bytes: 0, cond: undefined };
+    const rec: ProxyRecord = { kind, method, path, status: undefined, bytes: 0, cond: undefined, start: performance.now(), end: undefined };
+    res.on("close", () => (rec.end ??= performance.now()));
     this.log.push(rec);
     const fault = this.take(method, path);
     if (fault) cond.push(`INJECTED-${fault}`);
@@ -147,6 +193,16 @@ export class FaultProxy {
       req.on("end", () => this.cannedError(res, fault, rec));
       return;
     }
+    if (this.delayMs > 0) {
+      // Hold the request (its body buffers in the socket) for the modelled latency.
+      req.pause();
+      setTimeout(() => this.forward(req, res, up, url, method, kind, rec, fault), this.delayMs);
+      return;
+    }
+    this.forward(req, res, up, url, method, kind, rec, fault);
+  }
+
+  private forward(req: IncomingMessage, res: ServerResponse, up: URL, url: string, method: string, kind: string, rec: ProxyRecord, fault: ProxyFault | undefined): void {
     const upstreamReq = httpRequest(
       { host: up.hostname, port: up.port, method, path: url, headers: req.headers },
       (upRes) => {

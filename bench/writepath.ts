@@ -229,12 +229,14 @@ async function main(): Promise<void> {
   }
   const target = rgwTarget(env)!;
   const log = (s: string) => console.log(s);
-  const prior: ConfigResult[] = existsSync(OUT_JSON) ? (JSON.parse(readFileSync(OUT_JSON, "utf8")) as { results: ConfigResult[] }).results : [];
+  const load = (): ConfigResult[] => (existsSync(OUT_JSON) ? (JSON.parse(readFileSync(OUT_JSON, "utf8")) as { results: ConfigResult[] }).results : []);
   try {
     for (const h of histories) {
       for (const d of delays) {
         const r = { ...(await runConfig(target, env, d, h, n, log)), label };
         for (const o of r.ops) log(`    ${o.op}: ${fmtNum(o.p50Ms)} ms, ${fmtCounts(o.byKind)}, ${o.roundTrips} RT${o.note ? `; ${o.note}` : ""}`);
+        // Re-read: another run (e.g. the long-history one in the background) may have written meanwhile.
+        const prior = load();
         const i = prior.findIndex((p) => p.label === label && p.delayMs === d && p.history === h);
         if (i >= 0) prior[i] = r;
         else prior.push(r);

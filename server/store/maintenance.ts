@@ -3,7 +3,7 @@ import { StoreError } from "./errors.ts";
 import type { Graph } from "./graph.ts";
 import type { TableState } from "./manifest/entry.ts";
 import { listSidecars } from "./sidecar.ts";
-import { lanceBranchCreatedMs, tableNameOf, type TableOp } from "./tables.ts";
+import { lanceBranchCreatedMs, tableNameOf, withTableLock, type TableOp } from "./tables.ts";
 
 /** Actor of maintenance commits. */
 export const MAINTENANCE_ACTOR = "omnigraph:maintenance";
@@ -114,6 +114,8 @@ export async function cleanupVersions(graph: Graph, opts: { retentionMs?: number
     } catch {
       continue; // created by a transaction that has not written yet
     }
+    // Under the table's lock: no commit of this process writes the line meanwhile.
+    await withTableLock(graph.tables.lineLockKey(line.path, line.lanceBranch), async () => {
     const versions = await table.listVersions();
     const oldestRef = Math.min(...versions.filter((v) => line.versions.has(v.version)).map((v) => v.timestamp.getTime()));
     // Lance compares version timestamps coarsely: keep a margin below the oldest reference.
@@ -121,6 +123,7 @@ export async function cleanupVersions(graph: Graph, opts: { retentionMs?: number
     const cutoff = Math.min(now - retention, Number.isFinite(oldestRef) ? oldestRef - margin : now - retention);
     const stats = await table.optimize({ cleanupOlderThan: new Date(cutoff) });
     report.lines.push({ path: line.path, lanceBranch: line.lanceBranch, cutoff: new Date(cutoff).toISOString(), versionsRemoved: stats.prune.oldVersionsRemoved });
+    });
   }
   return report;
 }

@@ -84,6 +84,7 @@ interface Rule {
 export class FaultProxy {
   private server: Server | undefined;
   private rules: Rule[] = [];
+  private holds: { match: FaultMatch; fn: () => Promise<void>; remaining: number }[] = [];
   private stalled: ServerResponse[] = [];
   /** Every request received, oldest first. */
   readonly log: ProxyRecord[] = [];
@@ -103,6 +104,14 @@ export class FaultProxy {
     await new Promise<void>((r) => this.server!.listen(0, "127.0.0.1", r));
     this.endpoint = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this;
+  }
+
+  /**
+   * Deterministic interleavings: when the store has answered the next `times` requests
+   * matching `match`, run `fn` (another actor's steps) before the client hears back.
+   */
+  hold(match: FaultMatch, fn: () => Promise<void>, times = 1): void {
+    this.holds.push({ match, fn, remaining: times });
   }
 
   /** The next `times` requests matching `match` (all, when omitted) suffer `fault`. */
@@ -215,8 +224,13 @@ export class FaultProxy {
           return;
         }
         upRes.on("data", (c: Buffer) => (rec.bytes += c.length));
-        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-        upRes.pipe(res);
+        const hold = this.holds.find((h) => h.remaining > 0 && (typeof h.match === "string" ? h.match === method : h.match(method, rec.path)));
+        if (hold) hold.remaining--;
+        upRes.pause();
+        void (hold ? hold.fn() : Promise.resolve()).finally(() => {
+          res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+          upRes.pipe(res);
+        });
       },
     );
     upstreamReq.on("error", () => res.socket?.destroy());

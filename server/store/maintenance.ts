@@ -122,6 +122,9 @@ export async function cleanupVersions(graph: Graph, opts: { retentionMs?: number
     const margin = opts.marginMs ?? DEFAULT_CUTOFF_MARGIN_MS;
     const cutoff = Math.min(now - retention, Number.isFinite(oldestRef) ? oldestRef - margin : now - retention);
     const stats = await table.optimize({ cleanupOlderThan: new Date(cutoff) });
+    // LanceDB's optimize also compacts and commits on the line's latest, outside the
+    // manifest: the writer's cached handle no longer knows where latest is.
+    graph.tables.forgetWriteHandle(line.path, line.lanceBranch);
     report.lines.push({ path: line.path, lanceBranch: line.lanceBranch, cutoff: new Date(cutoff).toISOString(), versionsRemoved: stats.prune.oldVersionsRemoved });
     });
   }

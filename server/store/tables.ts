@@ -114,6 +114,16 @@ export class LanceTables {
     return withTableLock(this.lineLockKey(base.path, base.lanceBranch), () => this.applyUnlocked(tableKey, base, owner, ops));
   }
 
+  /**
+   * Forgets the cached write handle of a Lance line: something outside `apply` moved
+   * its Lance latest (version cleanup's `optimize` also compacts and commits), so the
+   * next write must take the checked path (checkout latest, restore the committed
+   * version) instead of the fast path that trusts the handle's version.
+   */
+  forgetWriteHandle(path: string, lanceBranch: string | null): void {
+    this.writeHandles.delete(`${path}|${lanceBranch ?? ""}`);
+  }
+
   /** The process-wide lock key of a Lance line of this graph. */
   lineLockKey(path: string, lanceBranch: string | null): string {
     return `${this.loc.description()}|${path}|${lanceBranch ?? ""}`;

@@ -24,6 +24,7 @@ import { SnapshotReader } from "./storage/reader.ts";
 import { findViolations, throwIfViolated } from "./write/integrity.ts";
 import { runMutation } from "./write/mutation.ts";
 import { planWrites } from "./write/plan.ts";
+import { runBatch, type BatchMutation, type BatchOutcome } from "./write/batch.ts";
 
 /** Which field of a write's result the manifest entry decides: its commit or its sequence. */
 type ReplayField = "commit" | "manifestVersion";
@@ -235,6 +236,14 @@ export class GraphEngine {
       idempotencyKey: req.idempotencyKey, replay: output,
     });
     return replayed<MutationResult>(result, output, "commit");
+  }
+
+  /**
+   * Runs several mutations as one commit (group commit): see {@link runBatch}. Each
+   * request gets its own outcome; the successful ones share one manifest entry.
+   */
+  mutateBatch(req: { branch?: string | undefined; items: BatchMutation[] }): Promise<BatchOutcome[]> {
+    return runBatch(this, req.branch ?? "main", req.items);
   }
 
   /**

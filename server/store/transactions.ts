@@ -46,6 +46,9 @@ export class TransactionIndex {
   /** Indexes one entry the log has read or written. */
   observe(e: ManifestEntry): void {
     if (e.idempotencyKey !== undefined) this.byKey.set(e.idempotencyKey, e.seq);
+    // A group commit publishes several requests in one entry, each with its own key.
+    const batch = (e.replay as { batch?: { idempotencyKey?: unknown }[] } | undefined)?.batch;
+    if (Array.isArray(batch)) for (const b of batch) if (typeof b?.idempotencyKey === "string") this.byKey.set(b.idempotencyKey, e.seq);
     if (e.txId !== undefined) this.byTx.set(e.txId, e.seq);
     if (this.covered && e.seq === this.covered.to + 1) this.covered.to = e.seq;
   }

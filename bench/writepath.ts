@@ -17,6 +17,8 @@ import { fileURLToPath } from "node:url";
 import { GraphEngine } from "../server/engine/engine.ts";
 import { keyOf, toArrow, type EntityRow } from "../server/engine/storage/columns.ts";
 import { findNode } from "../server/engine/schema/catalog.ts";
+import { GroupCommit } from "../server/runtime/group-commit.ts";
+import { Maintenance } from "../server/runtime/maintenance.ts";
 import { Graph } from "../server/store/graph.ts";
 import { rgwEnv } from "../test/support/rgw.ts";
 import { FaultProxy } from "../test/support/fault-proxy.ts";
@@ -175,6 +177,70 @@ async function runConfig(target: Target, env: NonNullable<ReturnType<typeof rgwE
     c.note = `${fmtNum(okTotal / rounds)} of 16 succeed, ${fmtNum(entriesTotal / rounds)} manifest entries; ${fmtNum(c.p50Ms / median(s.insert!.map((x) => x.ms)))}× one insert`;
     ops.push(c);
 
+    // The same through the group commit pipeline.
+    const gc = new GroupCommit(engine, { windowMs: 2, maxRequests: 64, maxBytes: 8 << 20 });
+    const gconc: Sample[] = [];
+    okTotal = 0;
+    entriesTotal = 0;
+    for (let r = 0; r < rounds; r++) {
+      const before = (await engine.graph.log.head())!.seq;
+      let ok = 0;
+      gconc.push(await measure(proxy, async () => {
+        const out = await Promise.allSettled(Array.from({ length: 16 }, (_, i) => gc.mutate({ query: INSERT, params: { n: fresh("g16"), a: i }, actor: "bench" })));
+        ok = out.filter((o) => o.status === "fulfilled").length;
+      }));
+      okTotal += ok;
+      entriesTotal += (await engine.graph.log.head())!.seq - before;
+    }
+    await gc.drain();
+    const g = summarize("16 concurrent inserts, group commit", gconc);
+    g.note = `${fmtNum(okTotal / rounds)} of 16 succeed, ${fmtNum(entriesTotal / rounds)} manifest entries; ${fmtNum(g.p50Ms / median(s.insert!.map((x) => x.ms)))}× one insert`;
+    ops.push(g);
+    // 32 single-row writers: group commit (concurrent) vs one commit per request
+    // (sequential: concurrent ones conflict) vs raw LanceDB appends of the same rows.
+    {
+      const rawDb32 = await target.lance(rawPath, { proxy });
+      const raw32 = await rawDb32.openTable("t");
+      const gc32 = new GroupCommit(engine, { windowMs: 2, maxRequests: 64, maxBytes: 8 << 20 });
+      const t0 = performance.now();
+      const m0 = proxy.mark();
+      const out = await Promise.allSettled(Array.from({ length: 32 }, (_, i) => gc32.mutate({ query: INSERT, params: { n: fresh("w32"), a: i }, actor: `client-${i}` })));
+      const gMs = performance.now() - t0;
+      const gReq = proxy.mark() - m0;
+      const gOk = out.filter((o) => o.status === "fulfilled").length;
+      await gc32.drain();
+      const t1 = performance.now();
+      const m1 = proxy.mark();
+      for (let i = 0; i < 32; i++) await engine.mutate({ query: INSERT, params: { n: fresh("s32"), a: i }, actor: "bench" });
+      const sMs = performance.now() - t1;
+      const sReq = proxy.mark() - m1;
+      const t2 = performance.now();
+      const m2 = proxy.mark();
+      for (let i = 0; i < 32; i++) await raw32.add(rawRow(10_000 + i));
+      const rMs = performance.now() - t2;
+      const rReq = proxy.mark() - m2;
+      const rate = (ms: number) => (32 / ms) * 1000;
+      ops.push({
+        op: "32 single-row writers: group commit", n: 1, p50Ms: gMs, requests: gReq, byKind: { requests: gReq }, roundTrips: 0,
+        note: `${gOk}/32 acknowledged, ${fmtNum(rate(gMs))} rows/s; ${fmtNum(sMs / gMs)}× one-commit-per-request (${fmtNum(rate(sMs))} rows/s, ${sReq} requests); ${fmtNum(rMs / gMs)}× raw LanceDB appends (${fmtNum(rate(rMs))} rows/s, ${rReq} requests); batches ${JSON.stringify(gc32.stats().main)}`,
+      });
+    }
+
+    // Maintenance (compaction + @key indexes), then the same point read and insert again.
+    {
+      const m = new Maintenance(engine, { compactMinFragments: 16, retentionMs: 3600_000 });
+      const t0 = performance.now();
+      const run = await m.runOnce();
+      const mMs = performance.now() - t0;
+      const after: Record<string, Sample[]> = { insert: [], read: [] };
+      for (let i = 0; i < n; i++) {
+        after.insert!.push(await measure(proxy, () => engine.mutate({ query: INSERT, params: { n: fresh("am"), a: i }, actor: "bench" })));
+        after.read!.push(await measure(proxy, () => engine.query({ query: READ, params: { n: `prior-${i % Math.max(1, history)}` } })));
+      }
+      const duties = run.duties.map((d) => `${d.duty}${d.column ? `(${d.column})` : ""} ${d.outcome}${d.fragmentsBefore !== undefined ? ` ${d.fragmentsBefore}→${d.fragmentsAfter ?? "?"} fragments` : ""}`).join(", ");
+      ops.push(summarize("after one maintenance run: keyed single-row insert", after.insert!, `maintenance run ${fmtNum(mMs)} ms: ${duties}`));
+      ops.push(summarize("after one maintenance run: point read by key", after.read!));
+    }
     log(`  delay ${delayMs} ms, history ${history}: branch and concurrency done`);
 
     // The floor: raw LanceDB add of one row, same proxy, same history.

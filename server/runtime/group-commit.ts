@@ -200,3 +200,8 @@ export class GroupCommit {
     return new Promise<T>((resolve, reject) => this.pipeline(branch).enqueue({ kind: "solo", run, resolve: resolve as (r: never) => void, reject }));
   }
 }
+
+/** The pipeline settings of the server config's `group_commit` section. */
+export function groupCommitConfigFrom(c: { window_ms: number; max_requests: number; max_bytes: number }): Partial<GroupCommitConfig> {
+  return { windowMs: c.window_ms, maxRequests: c.max_requests, maxBytes: c.max_bytes };
+}

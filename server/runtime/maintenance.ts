@@ -313,3 +313,8 @@ function codeOf(e: unknown): string {
   const code = (e as { code?: unknown })?.code;
   return typeof code === "string" ? code : "ERR_INTERNAL";
 }
+
+/** The maintenance settings of the server config's `maintenance` section (`enabled` is the caller's). */
+export function maintenanceConfigFrom(c: { interval_seconds: number; compact_min_fragments: number; retention_seconds: number; run_budget_seconds: number }): Partial<MaintenanceConfig> {
+  return { intervalMs: c.interval_seconds * 1000, compactMinFragments: c.compact_min_fragments, retentionMs: c.retention_seconds * 1000, runBudgetMs: c.run_budget_seconds * 1000 };
+}

@@ -36,7 +36,7 @@ const PolicyFileSchema = z.strictObject({
     }),
   ),
 });
-type PolicyFile = z.infer<typeof PolicyFileSchema>;
+export type PolicyFile = z.infer<typeof PolicyFileSchema>;
 
 /** Reads `policy.yaml` (a file, or a directory holding one). */
 export function loadPolicyFile(path: string): PolicyFile {

@@ -10,6 +10,11 @@ import { z } from "zod";
 extendZodWithOpenApi(z);
 
 const nullableString = () => z.string().nullable().optional();
+/**
+ * `oneOf: [null, $ref]` exactly as OmniGraph writes it (zod-to-openapi would mark the
+ * referenced component itself nullable for `.nullable()`).
+ */
+const orNull = <T extends z.ZodType>(schema: T) => z.union([z.null(), schema]);
 
 // ---------- shared ----------
 
@@ -70,7 +75,7 @@ export const IngestRequestSchema = z
     data: z.string().openapi({ description: "NDJSON payload: one record per line." }),
     branch: nullableString(),
     from: nullableString(),
-    mode: LoadModeSchema.nullable().optional(),
+    mode: orNull(LoadModeSchema).optional(),
   })
   .openapi("IngestRequest");
 export type IngestRequest = z.infer<typeof IngestRequestSchema>;
@@ -149,7 +154,7 @@ export const ReadOutputSchema = z
     target: ReadTargetOutputSchema,
     row_count: z.number().int().min(0),
     columns: z.array(z.string()).optional(),
-    rows: z.unknown(),
+    rows: z.unknown().nonoptional(),
     graph_commit_id: z.string().nullable().optional(),
   })
   .openapi("ReadOutput");
@@ -161,7 +166,7 @@ export const LegacyReadOutputSchema = z
     target: ReadTargetOutputSchema,
     row_count: z.number().int().min(0),
     columns: z.array(z.string()).optional(),
-    rows: z.unknown(),
+    rows: z.unknown().nonoptional(),
   })
   .openapi("LegacyReadOutput");
 export type LegacyReadOutput = z.infer<typeof LegacyReadOutputSchema>;
@@ -173,7 +178,7 @@ export const ChangeOutputSchema = z
     affected_nodes: z.number().int().min(0),
     affected_edges: z.number().int().min(0),
     actor_id: z.string().nullable().optional(),
-    commit: CommitOutputSchema.nullable().optional(),
+      commit: orNull(CommitOutputSchema).optional(),
   })
   .openapi("ChangeOutput");
 export type ChangeOutput = z.infer<typeof ChangeOutputSchema>;
@@ -191,7 +196,7 @@ const loadFields = {
   edges: z.array(GraphBatchDeclarationOutputSchema),
   total_entities: z.number().int().min(0),
   actor_id: z.string().nullable().optional(),
-  commit: CommitOutputSchema.nullable().optional(),
+  commit: orNull(CommitOutputSchema).optional(),
 };
 export const IngestOutputSchema = z.object({ uri: z.string(), ...loadFields }).openapi("IngestOutput");
 export type IngestOutput = z.infer<typeof IngestOutputSchema>;
@@ -287,17 +292,33 @@ export const ResourceLimitOutputSchema = z
   .openapi("ResourceLimitOutput");
 export const RecoveryRequiredOutputSchema = z.object({ operation_id: z.string() }).openapi("RecoveryRequiredOutput");
 
+// Tier-B detail fields: never set by this server, declared so the document matches OmniGraph's.
+export const BlobRangeOutputSchema = z.object({ start: z.number().int().min(0), end: z.number().int().min(0), length: z.number().int().min(0) }).openapi("BlobRangeOutput");
+export const ChangeDiffRefusalOutputSchema = z
+  .object({ reason: z.enum(["parentless_commit", "schema_boundary", "unknown"]).openapi("ChangeDiffRefusalReason"), graph_commit_id: z.string(), type_name: z.string().nullable().optional() })
+  .openapi("ChangeDiffRefusalOutput");
+export const ChangeFeedGapOutputSchema = z.object({ cursor: z.string().nullable().optional(), first_unreadable_commit_id: z.string() }).openapi("ChangeFeedGapOutput");
+export const ExternalBlobSourceOutputSchema = z.object({ uri: z.string(), reason: z.string() }).openapi("ExternalBlobSourceOutput");
+
 export const ErrorOutputSchema = z
   .object({
     error: z.string(),
-    code: ErrorCodeSchema.nullable().optional(),
+    code: orNull(ErrorCodeSchema).optional(),
     merge_conflicts: z.array(MergeConflictOutputSchema).optional(),
-    key_conflict: KeyConflictOutputSchema.nullable().optional(),
-    read_set_conflict: ReadSetConflictOutputSchema.nullable().optional(),
-    published_dataset_version_conflict: PublishedDatasetVersionConflictOutputSchema.nullable().optional(),
-    precondition_failure: PreconditionFailureOutputSchema.nullable().optional(),
-    resource_limit: ResourceLimitOutputSchema.nullable().optional(),
-    recovery_required: RecoveryRequiredOutputSchema.nullable().optional(),
+    key_conflict: orNull(KeyConflictOutputSchema).optional(),
+    read_set_conflict: orNull(ReadSetConflictOutputSchema).optional(),
+    published_dataset_version_conflict: orNull(PublishedDatasetVersionConflictOutputSchema).optional(),
+    precondition_failure: orNull(PreconditionFailureOutputSchema).optional(),
+    resource_limit: orNull(ResourceLimitOutputSchema).optional(),
+    recovery_required: orNull(RecoveryRequiredOutputSchema).optional(),
+    blob_range: orNull(BlobRangeOutputSchema).optional(),
+    change_diff_refusal: orNull(ChangeDiffRefusalOutputSchema).optional(),
+    change_feed_gap: orNull(ChangeFeedGapOutputSchema).optional(),
+    external_blob_source: orNull(ExternalBlobSourceOutputSchema).optional(),
+    // Our extensions (README "Server: extensions").
+    error_code: z.string().optional().openapi({ description: "Our stable typed error code (ERR_…); clients branch on it." }),
+    request_id: z.string().optional().openapi({ description: "The request id (x-request-id), for support." }),
+    writer_url: z.string().optional().openapi({ description: "A reader refusing a write names its writer here." }),
   })
   .openapi("ErrorOutput");
 export type ErrorOutput = z.infer<typeof ErrorOutputSchema>;

@@ -30,6 +30,13 @@ function isRebaseConflict(e: unknown): boolean {
   return isStoreError(e, "ERR_MANIFEST_CONFLICT") || isStoreError(e, "ERR_READ_SET_CONFLICT");
 }
 
+/**
+ * Wraps each publish (a batch or a solo job): the server passes its per-graph write
+ * queue, so batches and the writes that do not go through a pipeline (schema applies,
+ * branch operations, merges) never race each other in one process.
+ */
+export type Serializer = <T>(fn: () => Promise<T>) => Promise<T>;
+
 /** One pipeline: the requests of one branch of one open graph, published in order. */
 class BranchPipeline {
   private readonly queue: Job[] = [];
@@ -37,7 +44,7 @@ class BranchPipeline {
   /** Batches published and requests they carried (observability). */
   readonly stats = { batches: 0, requests: 0, retries: 0, largestBatch: 0 };
 
-  constructor(private readonly engine: GraphEngine, readonly branch: string, private readonly config: GroupCommitConfig) {}
+  constructor(private readonly engine: GraphEngine, readonly branch: string, private readonly config: GroupCommitConfig, private readonly serialize: Serializer) {}
 
   enqueue(job: Job): void {
     this.queue.push(job);
@@ -57,7 +64,7 @@ class BranchPipeline {
       if (first.kind === "solo") {
         this.queue.shift();
         try {
-          first.resolve((await first.run()) as never);
+          first.resolve((await this.serialize(first.run)) as never);
         } catch (e) {
           first.reject(e);
         }
@@ -102,7 +109,7 @@ class BranchPipeline {
     if (batch.length === 0) return;
     for (let attempt = 1; ; attempt++) {
       try {
-        const outcomes = await this.engine.mutateBatch({ branch: this.branch, items: batch.map((j) => j.item) });
+        const outcomes = await this.serialize(() => this.engine.mutateBatch({ branch: this.branch, items: batch.map((j) => j.item) }));
         this.stats.batches++;
         this.stats.requests += batch.length;
         this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length);
@@ -141,14 +148,14 @@ export class GroupCommit {
   private readonly pipelines = new Map<string, BranchPipeline>();
   private readonly inflight = new Map<string, Promise<MutationResult>>();
 
-  constructor(readonly engine: GraphEngine, config: Partial<GroupCommitConfig> = {}) {
+  constructor(readonly engine: GraphEngine, config: Partial<GroupCommitConfig> = {}, private readonly serialize: Serializer = (fn) => fn()) {
     this.config = { ...DEFAULT_GROUP_COMMIT, ...config };
   }
 
   private pipeline(branch: string): BranchPipeline {
     let p = this.pipelines.get(branch);
     if (!p) {
-      p = new BranchPipeline(this.engine, branch, this.config);
+      p = new BranchPipeline(this.engine, branch, this.config, this.serialize);
       this.pipelines.set(branch, p);
     }
     return p;

@@ -48,14 +48,26 @@ class BranchPipeline {
 
   enqueue(job: Job): void {
     this.queue.push(job);
-    this.draining ??= this.drain().finally(() => (this.draining = undefined));
+    if (this.draining) return; // the running drain takes it (see the end of `drain`)
+    this.draining = this.drain();
   }
 
-  idle(): Promise<void> {
-    return this.draining ?? Promise.resolve();
+  async idle(): Promise<void> {
+    while (this.draining) await this.draining;
   }
 
   private async drain(): Promise<void> {
+    try {
+      await this.drainQueue();
+    } finally {
+      // A job may have been enqueued after the loop saw the queue empty but before this
+      // runs (another microtask): it saw `draining` set and relied on us. Pick it up.
+      this.draining = undefined;
+      if (this.queue.length > 0) this.draining = this.drain();
+    }
+  }
+
+  private async drainQueue(): Promise<void> {
     // Idle until now: give concurrent requests the window to join the first batch.
     // Afterwards the next batch forms while the previous one publishes.
     if (this.config.windowMs > 0 && this.queue.length < this.config.maxRequests) await new Promise((r) => setTimeout(r, this.config.windowMs));

@@ -73,3 +73,17 @@ for (const target of storeTargets().filter((x) => x.name !== "memory")) {
     e.graph.close();
   });
 }
+
+test("a request enqueued right as the pipeline empties is still run (regression: it stranded in the queue)", async (t) => {
+  const target = storeTargets().find((x) => x.name === "fs")!;
+  const gc = new GroupCommit(new GraphEngine(await Graph.open(target.location(), { mode: "read-write", create: true })), { windowMs: 0 });
+  // Each await resumes in the microtask right after the job resolves — before the drain
+  // loop has finished — so the next job is enqueued while the pipeline looks busy.
+  const run = (async () => {
+    let sum = 0;
+    for (let i = 0; i < 50; i++) sum += await gc.exclusive("main", async () => i);
+    return sum;
+  })();
+  const timeout = new Promise<"stuck">((r) => setTimeout(() => r("stuck"), 5000).unref());
+  t.is(await Promise.race([run, timeout]), 1225);
+});

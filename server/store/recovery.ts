@@ -155,15 +155,29 @@ async function restore(graph: Graph, s: Sidecar): Promise<string[]> {
   return restored;
 }
 
+/**
+ * One audit entry on `branch`. The audit writes and reads nothing, so it rebuilds its
+ * base on the current head and retries when the branch moved (a concurrent schema
+ * change, a re-created branch): an audit never makes the sweep, or the open, fail.
+ */
 async function publishAudit(graph: Graph, branch: string, items: RecoveryReport["handled"]): Promise<ManifestEntry | undefined> {
-  const head = (await graph.log.head())!;
-  const view = await graph.log.branch(head, branch);
-  if (!view) return undefined; // the branch is gone; nothing to annotate
-  const base = new Snapshot(graph.tables, branch, view.record, view.entry, head.seq, false);
-  const entry = await publish(graph, {
-    branch, kind: "recovery", actor: RECOVERY_ACTOR, base, writes: {}, reads: [],
-    note: { recovered: items.map((i) => ({ txId: i.txId, outcome: i.outcome, restoredTables: i.restoredTables })) },
-  }, {}, newWriterToken(), undefined);
-  await graph.log.advanceHint(entry).catch((e) => graph.warn("could not advance the manifest head hint", e));
-  return entry;
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const head = (await graph.log.head())!;
+    const view = await graph.log.branch(head, branch);
+    if (!view) return undefined; // the branch is gone; nothing to annotate
+    const base = new Snapshot(graph.tables, branch, view.record, view.entry, head.seq, false);
+    try {
+      const entry = await publish(graph, {
+        branch, kind: "recovery", actor: RECOVERY_ACTOR, base, writes: {}, reads: [],
+        note: { recovered: items.map((i) => ({ txId: i.txId, outcome: i.outcome, restoredTables: i.restoredTables })) },
+      }, {}, newWriterToken(), undefined);
+      await graph.log.advanceHint(entry).catch((e) => graph.warn("could not advance the manifest head hint", e));
+      return entry;
+    } catch (e) {
+      if (isStoreError(e, "ERR_BRANCH_NOT_FOUND")) return undefined;
+      if (!isStoreError(e, "ERR_READ_SET_CONFLICT") && !isStoreError(e, "ERR_MANIFEST_CONFLICT")) throw e;
+    }
+  }
+  graph.warn(`recovery audit on branch '${branch}' gave up after repeated concurrent changes`);
+  return undefined;
 }

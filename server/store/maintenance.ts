@@ -116,6 +116,9 @@ export async function cleanupVersions(graph: Graph, opts: { retentionMs?: number
     }
     // Under the table's lock: no commit of this process writes the line meanwhile.
     await withTableLock(graph.tables.lineLockKey(line.path, line.lanceBranch), async () => {
+    // The handle was opened before the lock: move it to latest inside it, or Lance's
+    // optimize would commit on a stale read version and conflict with our own writes.
+    await table.checkoutLatest();
     const versions = await table.listVersions();
     const oldestRef = Math.min(...versions.filter((v) => line.versions.has(v.version)).map((v) => v.timestamp.getTime()));
     // Lance compares version timestamps coarsely: keep a margin below the oldest reference.

@@ -362,7 +362,7 @@ async function guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
 function lanceError(what: string, e: unknown): StoreError {
   const msg = (e as Error)?.message ?? String(e);
   // Lance reports a lost optimistic-concurrency race as a commit conflict.
-  if (/conflict|Retryable commit|preempted/i.test(msg)) {
+  if (/conflict|Retryable commit|preempted|Incompatible transaction/i.test(msg)) {
     return new ManifestConflict(what, null, null, `Lance refused ${what} because of a concurrent commit: ${msg.split("\n")[0]}`);
   }
   return new StoreError("ERR_LANCE", `Lance failed to ${what}: ${msg.split("\n")[0]}`, { operation: what }, e);

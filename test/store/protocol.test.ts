@@ -47,10 +47,11 @@ async function retryingClient(g: Graph, writes: () => Record<string, TableOp[]>,
 }
 
 /** What the graph shows once the next writer has opened it and swept. */
-async function afterNextWriter(target: StoreTarget, graphId: string): Promise<string[]> {
+async function afterNextWriter(target: StoreTarget, graphId: string, current: Graph): Promise<string[]> {
+  await current.close(); // e.g. a restart: the next writer takes a new epoch and sweeps
   const next = await openNextWriter(target.location(graphId));
   const ids = await idsAt(await next.snapshot(), "node:T");
-  next.close();
+  await next.close();
   return ids;
 }
 
@@ -59,11 +60,15 @@ for (const target of storeTargets()) {
     const graphId = newGraphId();
     let hooked: HookedStore | undefined;
     const loc = target.location(graphId, (s) => (hooked = new HookedStore(s)));
-    const g = await Graph.open(loc, { mode: "read-write", create: true });
+    const g = await Graph.open(loc, { mode: "read-write", create: true, lease: { durationMs: LEASE_MS } });
     await g.commit({ branch: "main", kind: "schema", actor: "t", base: await g.snapshot(), writes: { "node:T": [create, add(["a", 1])] } });
-    // Right after the writer's sidecar reached `written`, another handle takes the graph
-    // over and sweeps: it rolls the writer's transaction forward.
-    hooked!.on({ ops: ["put"], put: "cas", key: /__recovery\//, after: async () => takeOverAndSweep(target.location(graphId)) });
+    // Right after the writer's sidecar reached `written`, the writer stalls (a long
+    // commit, a paused process) and another host takes the graph over and sweeps: it
+    // rolls the writer's transaction forward.
+    hooked!.on({ ops: ["put"], put: "cas", key: /__recovery\//, after: async () => {
+      g.lease!.suspendRenewal();
+      await takeOverAndSweep(target.location(graphId));
+    } });
     const r = await g.commit({ branch: "main", kind: "commit", actor: "t", base: await g.snapshot(), writes: { "node:T": [add(["b", 2])] } });
     t.true(r.changed);
     const reader = await Graph.open(target.location(graphId), { mode: "read-only" });
@@ -83,7 +88,7 @@ for (const target of storeTargets()) {
     const r = await retryingClient(g, () => ({ "node:T": [add(["b", 2])] }));
     faulty.setRules([]);
     t.is(r.attempts, 1, `told the truth the first time (${r.codes.join(",")})`);
-    t.deepEqual(await afterNextWriter(target, graphId), ["a", "b"]);
+    t.deepEqual(await afterNextWriter(target, graphId, g), ["a", "b"]);
   });
 
   test(`${target.name}: bug 2 — head reads failing after \`written\` give a definite failure whose sidecar no later sweep rolls forward`, async (t) => {
@@ -92,12 +97,11 @@ for (const target of storeTargets()) {
     const first = await codeOf(g.commit({ branch: "main", kind: "commit", actor: "t", base: await g.snapshot(), writes: { "node:T": [add(["b", 2])] } }));
     t.is(first, "ERR_UNAVAILABLE", "a definite, retryable failure");
     faulty.setRules([]);
-    t.deepEqual(await afterNextWriter(target, graphId), ["a"], "what the client was told failed never becomes visible");
+    t.deepEqual(await afterNextWriter(target, graphId, g), ["a"], "what the client was told failed never becomes visible");
     const retry = await openNextWriter(target.location(graphId));
     const r = await retryingClient(retry, () => ({ "node:T": [add(["b", 2])] }));
     t.is(r.attempts, 1);
-    retry.close();
-    t.deepEqual(await afterNextWriter(target, graphId), ["a", "b"], "the retry stored the row once");
+    t.deepEqual(await afterNextWriter(target, graphId, retry), ["a", "b"], "the retry stored the row once");
   });
 
   test(`${target.name}: bug 2 — a truly unknown outcome is ERR_COMMIT_OUTCOME_UNKNOWN {txId, idempotencyKey}; findTransaction resolves it and a retry with the key returns the original commit`, async (t) => {
@@ -119,7 +123,7 @@ for (const target of storeTargets()) {
     const again = await g.commit({ branch: "main", kind: "commit", actor: "t", base: await g.snapshot(), writes: { "node:T": [add(["b", 2])] }, idempotencyKey: "req-1" });
     t.true(again.replayed);
     t.is(again.entry?.txId, detail.txId);
-    t.deepEqual(await afterNextWriter(target, graphId), ["a", "b"]);
+    t.deepEqual(await afterNextWriter(target, graphId, g), ["a", "b"]);
   });
 
   test(`${target.name}: bug 2 — an unknown outcome that had not landed is aborted by the keyed retry, which commits once`, async (t) => {
@@ -135,7 +139,7 @@ for (const target of storeTargets()) {
     faulty.setRules([]);
     const r = await retryingClient(g, () => ({ "node:T": [add(["b", 2])] }), "req-2");
     t.is(r.attempts, 1);
-    t.deepEqual(await afterNextWriter(target, graphId), ["a", "b"], "stored once: the unknown attempt was aborted, not rolled forward");
+    t.deepEqual(await afterNextWriter(target, graphId, g), ["a", "b"], "stored once: the unknown attempt was aborted, not rolled forward");
     const st = await g.findTransaction({ idempotencyKey: "req-2" });
     t.is(st.status, "committed");
   });
@@ -161,16 +165,19 @@ for (const target of storeTargets()) {
   });
 }
 
-/** The next read-write open of the graph (which sweeps). */
-async function openNextWriter(loc: GraphLocation): Promise<Graph> {
-  await new Promise((r) => setTimeout(r, 3));
-  return Graph.open(loc, { mode: "read-write", recover: { staleAfterMs: 0 } });
+/** The next read-write open of the graph in this process (it sweeps when it takes a new epoch). */
+function openNextWriter(loc: GraphLocation): Promise<Graph> {
+  return Graph.open(loc, { mode: "read-write" });
 }
 
-/** A second writer that takes the graph over (today: a stale-age sweep) and sweeps. */
-async function takeOverAndSweep(loc: import("../../server/store/layout.ts").GraphLocation): Promise<void> {
-  await new Promise((r) => setTimeout(r, 3));
-  const other = await Graph.open(loc, { mode: "read-write", recover: false });
-  await other.recover({ staleAfterMs: 0 });
-  other.close();
+/**
+ * Another host takes the graph over: the current holder (whose renewal the caller
+ * suspended, as in a paused process) stops renewing, the contender sees the lease
+ * object unchanged for a whole period on its own clock, takes epoch+1, fences and sweeps.
+ */
+async function takeOverAndSweep(loc: GraphLocation): Promise<void> {
+  const other = await Graph.open(loc, { mode: "read-write", lease: { owner: "other-host:1:takeover", durationMs: LEASE_MS, waitMs: 10_000 } });
+  await other.close();
 }
+
+const LEASE_MS = 1000;

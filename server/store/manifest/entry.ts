@@ -48,7 +48,7 @@ export const BranchRecordSchema = z.object({
 export type BranchRecord = z.infer<typeof BranchRecordSchema>;
 
 export const ENTRY_KINDS = [
-  "init", "commit", "load", "schema", "merge", "branch_create", "branch_delete", "recovery", "maintenance", "lease",
+  "init", "commit", "load", "schema", "merge", "branch_create", "branch_delete", "recovery", "maintenance", "lease", "repair",
 ] as const;
 export type EntryKind = (typeof ENTRY_KINDS)[number];
 

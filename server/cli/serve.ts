@@ -11,7 +11,8 @@ import { Command, CommanderError } from "commander";
 import type { PolicyFile } from "../auth/runtime-states.ts";
 import { isConfigError } from "../config/errors.ts";
 import { loadConfig, type ConfigFlags, type LoadedConfig } from "../config/load.ts";
-import { startServer } from "../http/server.ts";
+import { resolveAuth } from "../http/auth-setup.ts";
+import { listen } from "../http/listen.ts";
 
 const DEV_ACTOR = "dev";
 
@@ -93,7 +94,14 @@ export async function run(argv: string[]): Promise<number> {
           : `omnigraph serve: development token in ${dev.file} (actor '${DEV_ACTOR}')\n`,
       );
     }
-    server = await startServer(loaded, { ...(extraTokens ? { extraTokens, policy: DEV_POLICY } : {}) });
+    // Refuse a bad auth setup before binding; then bind and print the address before the
+    // engine and LanceDB load (seconds on a busy host), and hand the socket over.
+    const auth = resolveAuth(loaded, extraTokens ? { extraTokens, policy: DEV_POLICY } : {});
+    const early = await listen(loaded.config.bind, { role: loaded.config.role, shutdownGraceSeconds: loaded.config.shutdown_grace_seconds });
+    const a = early.address() as import("node:net").AddressInfo;
+    process.stdout.write(`OMNIGRAPH_LISTEN_ADDR=${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}\n`);
+    const { startServer } = await import("../http/server.ts");
+    server = await startServer(loaded, { auth, server: early });
   } catch (e) {
     if (isConfigError(e)) {
       process.stderr.write(`omnigraph serve: ${e.code}: ${e.message}\n`);
@@ -103,7 +111,6 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`omnigraph serve: could not start: ${code ?? ""}${code ? ": " : ""}${(e as Error).message}\n`);
     return 1;
   }
-  process.stdout.write(`OMNIGRAPH_LISTEN_ADDR=${server.address}\n`);
   const s = server;
   return new Promise<number>((resolveExit) => {
     let stopping = false;

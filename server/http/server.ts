@@ -4,13 +4,14 @@
  * graceful shutdown. `omnigraph serve` and the benchmarks call this.
  */
 import { readFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { ObjectStore } from "../../drivers/contract.ts";
 import { openStoreLazily } from "../../drivers/open-lazily.ts";
 import type { Authenticator, Authorizer } from "../auth/identity.ts";
-import { loadPolicyFile, runtimeState, RuntimeStateAuthorizer, type PolicyFile } from "../auth/runtime-states.ts";
-import { loadStaticTokens, StaticTokenAuthenticator, UnauthenticatedAuthenticator, type TokenEntry } from "../auth/static.ts";
+import type { PolicyFile } from "../auth/runtime-states.ts";
+import type { TokenEntry } from "../auth/static.ts";
+import { resolveAuth, type ResolvedAuth } from "./auth-setup.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import { createLogger, type Logger } from "../observability/logger.ts";
 import { ServerMetrics } from "../observability/metrics.ts";
@@ -20,9 +21,10 @@ import { maintenanceConfigFrom } from "../runtime/maintenance.ts";
 import { MeteredStore } from "../runtime/store-metrics.ts";
 import type { TenancyLayout } from "../store/layout.ts";
 import { createApp } from "./app.ts";
+import { listen, VERSION } from "./listen.ts";
 import { Lifecycle, type AppDeps } from "./state.ts";
 
-export const VERSION: string = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+export { VERSION } from "./listen.ts";
 
 export interface StartOptions {
   /** Extra tokens (the dev token of `npm start`), merged with the configured ones. */
@@ -32,6 +34,10 @@ export interface StartOptions {
   /** Replace the authenticator / authorizer (the auth helper's implementations, tests). */
   authenticator?: Authenticator;
   authorizer?: Authorizer;
+  /** Auth already resolved (by `serve`, before it binds). */
+  auth?: ResolvedAuth;
+  /** An already-listening server (bound early by `serve`) to take over. */
+  server?: Server;
   log?: Logger;
   metrics?: ServerMetrics;
 }
@@ -74,19 +80,8 @@ export async function startServer(loaded: LoadedConfig, opts: StartOptions = {})
   const log = opts.log ?? createLogger({ level: config.log.level });
   const metrics = opts.metrics ?? new ServerMetrics();
 
-  // Auth: static tokens and the v0.10 runtime states unless replaced.
-  let authenticator = opts.authenticator;
-  let authorizer = opts.authorizer;
-  let open = false;
-  if (!authenticator || !authorizer) {
-    const tokens = loadStaticTokens({ bearerToken: loaded.secrets.bearerToken, tokensFile: config.auth.static.tokens_file, tokensJson: loaded.secrets.bearerTokensJson });
-    for (const [a, t] of opts.extraTokens ?? []) if (!tokens.has(a)) tokens.set(a, t);
-    const policy = config.policy.bundle ? loadPolicyFile(config.policy.bundle) : opts.policy;
-    const state = runtimeState({ tokens: tokens.size, policy: policy !== undefined, unauthenticated: config.auth.unauthenticated });
-    open = state === "open";
-    authenticator ??= open ? new UnauthenticatedAuthenticator() : new StaticTokenAuthenticator(tokens);
-    authorizer ??= new RuntimeStateAuthorizer(state, policy);
-  }
+  const auth = opts.auth ?? resolveAuth(loaded, opts);
+  const { authenticator, authorizer, open } = auth;
 
   const wrap = (raw: ObjectStore) => new MeteredStore(raw, (kind) => metrics.storeRequests.inc({ kind }));
   const store = await openStoreLazily(config.store, { s3Defaults: loaded.storage.s3, wrap });
@@ -115,17 +110,10 @@ export async function startServer(loaded: LoadedConfig, opts: StartOptions = {})
   const lifecycle = new Lifecycle();
   const deps: AppDeps = { config, handles, authenticator, authorizer, open, metrics, log, lifecycle, version: VERSION };
   const app = createApp(deps);
-  const server: Server = createServer(app.callback());
+  const server: Server = opts.server ?? (await listen(config.bind, { role: config.role, shutdownGraceSeconds: config.shutdown_grace_seconds }));
+  server.removeAllListeners("request");
+  server.on("request", app.callback());
   server.keepAliveTimeout = 5_000;
-
-  const [host, portText] = [config.bind.slice(0, config.bind.lastIndexOf(":")), config.bind.slice(config.bind.lastIndexOf(":") + 1)];
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(Number(portText), host.replace(/^\[|\]$/g, ""), () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
   const addr = server.address() as AddressInfo;
   const address = `${addr.family === "IPv6" ? `[${addr.address}]` : addr.address}:${addr.port}`;
 

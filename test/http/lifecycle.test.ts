@@ -17,9 +17,10 @@ import { call, codeOfReply, conforms, serve, tmpDir, writeConfig } from "./suppo
 
 const PEOPLE_PG = "node Person {\n    name: String @key\n    age: I32?\n}\n";
 
-function peopleNdjson(n: number): string {
+function peopleNdjson(from: number, n: number): string {
   let s = "";
-  for (let i = 0; i < n; i++) s += `{"type":"Person","data":{"name":"person-${String(i).padStart(6, "0")}-${"x".repeat(40)}","age":${i % 90}}}\n`;
+  // ~1 KiB rows: the export must outgrow the socket buffers to stay in flight while paused.
+  for (let i = from; i < from + n; i++) s += `{"type":"Person","data":{"name":"person-${String(i).padStart(6, "0")}-${"x".repeat(1000)}","age":${i % 90}}}\n`;
   return s;
 }
 
@@ -52,13 +53,15 @@ function pausedExport(url: string, graph: string): Promise<{ resume: () => Promi
 async function seeded(t: import("ava").ExecutionContext, rows: number, extraArgs: string[] = []) {
   const cfg = writeConfig("graphs:\n  big: { schema: ./p.pg }\n", { "p.pg": PEOPLE_PG });
   const s = await serve(t, ["--config", cfg, "--store", `fs://${tmpDir()}`, "--unauthenticated", ...extraArgs]);
-  const load = await call(s.url, "POST", "/graphs/big/load/ndjson", { raw: peopleNdjson(rows), headers: { "content-type": "application/x-ndjson" } });
-  t.is(load.status, 200, load.text);
+  for (let from = 0; from < rows; from += 6000) {
+    const load = await call(s.url, "POST", "/graphs/big/load/ndjson", { raw: peopleNdjson(from, Math.min(6000, rows - from)), headers: { "content-type": "application/x-ndjson" } });
+    t.is(load.status, 200, load.text);
+  }
   return s;
 }
 
 test("SIGTERM: readiness 503 draining, new requests refused, the in-flight export completes, exit 0", async (t) => {
-  const s = await seeded(t, 6000);
+  const s = await seeded(t, 18000);
   const exp = await pausedExport(s.url, "big");
   t.true(exp.firstChunk.length > 0);
   s.child.kill("SIGTERM");
@@ -72,12 +75,12 @@ test("SIGTERM: readiness 503 draining, new requests refused, the in-flight expor
   conforms(t, "cluster_query", refused);
   t.is((await call(s.url, "GET", "/healthz")).status, 200, "liveness stays up while draining");
   const text = await exp.resume();
-  t.is(text.trim().split("\n").length, 6000, "the in-flight export finished");
+  t.is(text.trim().split("\n").length, 18000, "the in-flight export finished");
   t.is(await s.stop(), 0);
 });
 
 test("SIGTERM past the grace: exits non-zero", async (t) => {
-  const s = await seeded(t, 6000, ["--shutdown-grace-seconds", "1"]);
+  const s = await seeded(t, 18000, ["--shutdown-grace-seconds", "1"]);
   await pausedExport(s.url, "big"); // never resumed
   s.child.kill("SIGTERM");
   t.not(await s.stop(), 0);

@@ -160,6 +160,8 @@ function renderMarkdown(all: Stored[], run: { started: Date; command: string; se
   lines.push(mdTable(head, rows), "");
   for (const sec of sections) lines.push(`## ${sec.title}`, "", sec.body, "");
   const sr = storeRequestsSection();
+  const wp = `${HERE}/results/writepath.md`;
+  if (existsSync(wp)) lines.push("## Write path (bench/results/writepath.md; refresh with `npm run bench:writepath`)", "", readFileSync(wp, "utf8"), "");
   if (sr) lines.push("## Store request budgets (bench/results/store-requests.json; refresh with `OMNIGRAPH_RECORD_BUDGETS=1 npx ava test/store/budget.test.ts`)", "", sr, "");
   if (notes.length) {
     lines.push("## Notes", "");

@@ -22,6 +22,42 @@ const RESERVED_TOP = new Set([TMP_DIR, LOCK_DIR]);
 const LOCK_WAIT_MS = 10_000;
 /** A lock held this long is abandoned whatever its owner: critical sections take microseconds. */
 const LOCK_STALE_MS = 30_000;
+/**
+ * An empty lock file can only be left by a writer that died between creating it and
+ * writing its owner (older versions of this driver; ours are linked into place with
+ * their content). One that stays empty and unchanged this long is broken.
+ */
+const EMPTY_LOCK_GRACE_MS = 200;
+
+/** Test hook: called with every path this driver fsyncs (files and directories). */
+export const fsSyncObserver: { onSync: ((path: string) => void) | undefined } = { onSync: undefined };
+
+/** fsync a file or directory, so a create, rename or unlink survives power loss. */
+async function syncPath(path: string): Promise<void> {
+  const fh = await fsp.open(path, "r");
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  fsSyncObserver.onSync?.(path);
+}
+
+/** mkdir -p that fsyncs every directory whose entry it created. */
+async function mkdirDurable(dir: string): Promise<void> {
+  const created = await fsp.mkdir(dir, { recursive: true });
+  if (!created) return;
+  // `created` is the first directory made; each of it and its descendants up to `dir`
+  // is a new entry in its parent.
+  let d = dir;
+  const parents: string[] = [];
+  while (d.length >= created.length) {
+    parents.push(dirname(d));
+    if (d === created) break;
+    d = dirname(d);
+  }
+  for (const p of parents) await syncPath(p);
+}
 
 /**
  * The embedded default store: objects are plain files under `root`.
@@ -30,9 +66,14 @@ const LOCK_STALE_MS = 30_000;
  *   (create-only: `link` fails with EEXIST atomically) or renamed (replace) into place,
  *   so a reader never sees a partial object.
  * - Compare-and-swap, unconditional replace and delete take a per-key lock file
- *   (`O_CREAT|O_EXCL` in `root/.og-locks`), which makes them atomic across processes on
- *   one host. A lock left by a crashed process (its pid no longer runs on this host) is
- *   broken by the next writer.
+ *   (linked into `root/.og-locks` with its owner already inside, so it is never empty),
+ *   which makes them atomic across processes on one host. A lock left by a crashed
+ *   process (its pid no longer runs on this host), an empty one (left by older
+ *   versions), or one held too long is broken by the next writer — only if it is still
+ *   the same lock file (inode and mtime).
+ * - Durability: a temp file is fsynced before it is linked or renamed into place, and
+ *   the directory is fsynced after every link (create-only), rename (CAS, replace),
+ *   unlink (delete) and directory creation, so an acknowledged write survives power loss.
  * - The version token is inode + mtime (ns) + size of the file (files are never
  *   modified in place, so every write produces a new token).
  * - Syscalls never lose a response, so the store keeps no writer token; the retry
@@ -233,6 +274,7 @@ export class FsStore extends StoreBase {
       }
       if (!current) return;
       await fsp.rm(p, { force: true });
+      await syncPath(dirname(p));
     });
     await this.pruneEmptyDirs(dirname(p));
   }
@@ -251,6 +293,7 @@ export class FsStore extends StoreBase {
     try {
       await fh.writeFile(buf);
       await fh.sync();
+      fsSyncObserver.onSync?.(tmp);
     } finally {
       await fh.close();
     }
@@ -260,8 +303,10 @@ export class FsStore extends StoreBase {
   private async linkCreateOnly(tmp: string, p: string, key: string): Promise<string> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await fsp.mkdir(dirname(p), { recursive: true });
+        await mkdirDurable(dirname(p));
         await fsp.link(tmp, p);
+        // The file's bytes were synced in writeTemp; the new name lives in the directory.
+        await syncPath(dirname(p));
         return FsStore.version(await fsp.stat(p, { bigint: true }));
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
@@ -276,8 +321,9 @@ export class FsStore extends StoreBase {
   private async renameIntoPlace(tmp: string, p: string, key: string): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await fsp.mkdir(dirname(p), { recursive: true });
+        await mkdirDurable(dirname(p));
         await fsp.rename(tmp, p);
+        await syncPath(dirname(p));
         return;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === "ENOENT" && attempt < 5) continue;
@@ -315,21 +361,27 @@ export class FsStore extends StoreBase {
     const owner = `${hostname()} ${process.pid} ${randomBytes(6).toString("hex")}`;
     const deadline = Date.now() + LOCK_WAIT_MS;
     let delay = 1;
-    for (;;) {
-      try {
-        const fh = await fsp.open(lockPath, "wx");
-        await fh.writeFile(owner);
-        await fh.close();
-        break;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw mapFsError(e, key, "lock");
+    // The lock appears with its owner already inside (linked from a temp file), so a
+    // crash can never leave an empty lock behind.
+    const staged = `${lockPath}.new-${randomBytes(6).toString("hex")}`;
+    await fsp.writeFile(staged, owner);
+    try {
+      for (;;) {
+        try {
+          await fsp.link(staged, lockPath);
+          break;
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw mapFsError(e, key, "lock");
+        }
+        await breakLockIfOwnerDied(lockPath);
+        if (Date.now() > deadline) {
+          throw new Timeout(`timed out after ${LOCK_WAIT_MS} ms waiting for the fs lock of ${JSON.stringify(key)}`, { key, op: "lock" });
+        }
+        await new Promise((r) => setTimeout(r, delay + Math.random() * delay));
+        delay = Math.min(delay * 2, 50);
       }
-      await breakLockIfOwnerDied(lockPath);
-      if (Date.now() > deadline) {
-        throw new Timeout(`timed out after ${LOCK_WAIT_MS} ms waiting for the fs lock of ${JSON.stringify(key)}`, { key, op: "lock" });
-      }
-      await new Promise((r) => setTimeout(r, delay + Math.random() * delay));
-      delay = Math.min(delay * 2, 50);
+    } finally {
+      await fsp.rm(staged, { force: true });
     }
     try {
       return await fn();
@@ -346,26 +398,29 @@ export class FsStore extends StoreBase {
  */
 async function breakLockIfOwnerDied(lockPath: string): Promise<void> {
   let content: string;
-  let ageMs: number;
+  let before: BigIntStats;
   try {
     content = await fsp.readFile(lockPath, "utf8");
-    ageMs = Date.now() - (await fsp.stat(lockPath)).mtimeMs;
+    before = await fsp.stat(lockPath, { bigint: true });
   } catch {
     return;
   }
+  const ageMs = Date.now() - Number(before.mtimeMs);
   const [host, pidText] = content.split(" ");
   const pid = Number(pidText);
   const ownerDead = host === hostname() && Number.isInteger(pid) && pid !== process.pid && !processAlive(pid);
-  if (!ownerDead && ageMs < LOCK_STALE_MS) return;
-  // Move the lock aside, then check we moved the dead owner's lock and not a fresh one.
+  const emptyAndOld = content.length === 0 && ageMs >= EMPTY_LOCK_GRACE_MS;
+  if (!ownerDead && !emptyAndOld && ageMs < LOCK_STALE_MS) return;
+  // Move the lock aside, then check we moved the very lock we judged (same inode and
+  // change time), not a fresh one taken meanwhile.
   const aside = `${lockPath}.broken-${randomBytes(6).toString("hex")}`;
   try {
     await fsp.rename(lockPath, aside);
   } catch {
     return;
   }
-  const moved = await fsp.readFile(aside, "utf8").catch(() => "");
-  if (moved !== content) {
+  const moved = await fsp.stat(aside, { bigint: true }).catch(() => undefined);
+  if (!moved || moved.ino !== before.ino || moved.mtimeNs !== before.mtimeNs) {
     // We took a live lock acquired after our read: put it back (link fails if yet another
     // writer got in, in which case that writer holds the lock and the live one lost it
     // only if it was itself racing a crash — a window of microseconds, documented).

@@ -107,7 +107,8 @@ const EXIT_BY_CODE: Record<LayerCode, ExitCode> = {
   // store
   ERR_MANIFEST_CONFLICT: L, ERR_READ_SET_CONFLICT: L, ERR_GRAPH_COMMIT_PRECONDITION: L, ERR_READ_ONLY: R, ERR_GRAPH_NOT_FOUND: R,
   ERR_BRANCH_NOT_FOUND: R, ERR_BRANCH_EXISTS: R, ERR_BRANCH_INVALID: R, ERR_BRANCH_HAS_DEPENDENTS: R, ERR_COMMIT_NOT_FOUND: R,
-  ERR_TABLE_NOT_FOUND: R, ERR_MANIFEST_CORRUPT: F, ERR_SNAPSHOT_EXPIRED: R, ERR_FAILPOINT: F, ERR_LANCE: F,
+  ERR_TABLE_NOT_FOUND: R, ERR_MANIFEST_CORRUPT: F,
+  ERR_COMMIT_OUTCOME_UNKNOWN: L, ERR_LEASE_HELD: L, ERR_LEASE_LOST: L, ERR_IDEMPOTENCY_KEY_INVALID: R, ERR_SNAPSHOT_EXPIRED: R, ERR_FAILPOINT: F, ERR_LANCE: F,
   // engine
   ERR_PARSE: R, ERR_TYPE: R, ERR_SCHEMA_INVALID: R, ERR_SCHEMA_UNSUPPORTED_CHANGE: R, ERR_SCHEMA_DATA_LOSS: R, ERR_PARAM: R,
   ERR_QUERY_NOT_FOUND: R, ERR_QUERY_NAME_REQUIRED: R, ERR_MUTATION_IN_READ: R, ERR_READ_IN_MUTATION: R, ERR_NOT_SUPPORTED: R,
@@ -129,16 +130,8 @@ const EXIT_BY_CODE: Record<LayerCode, ExitCode> = {
   ERR_ADMISSION: F, ERR_INTERNAL: F,
 };
 
-/**
- * Codes announced by the store helper's branch (contract 2) but not yet in the store's
- * code union on this branch; at merge they move into {@link EXIT_BY_CODE}.
- */
-const EXIT_BY_SERVED_CODE: Record<string, ExitCode> = {
-  ERR_COMMIT_OUTCOME_UNKNOWN: L, ERR_LEASE_LOST: L, ERR_LEASE_HELD: L,
-};
-
 function exitOf(code: string): ExitCode | undefined {
-  return Object.hasOwn(EXIT_BY_CODE, code) ? EXIT_BY_CODE[code as LayerCode] : EXIT_BY_SERVED_CODE[code];
+  return Object.hasOwn(EXIT_BY_CODE, code) ? EXIT_BY_CODE[code as LayerCode] : undefined;
 }
 
 /** The typed code of any error the CLI can meet; `ERR_UNEXPECTED` for an untyped one. */

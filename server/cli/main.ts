@@ -28,6 +28,7 @@ const COMMANDS: Record<string, Command> = {
   doctor: { summary: "probe a store for the conditional writes the commit protocol needs", load: () => import("./doctor.ts") },
   policy: { summary: "validate, test and explain Cedar policy bundles (policy.yaml or .cedar)", load: () => import("./policy.ts") },
   render: { summary: "render a stage's Kubernetes manifests (plain YAML + kustomization) from the deployment kit", load: () => import("./render.ts") },
+  repair: { summary: "inspect and repair a graph's manifest log (dry run unless --confirm)", load: () => import("./repair.ts") },
   serve: { summary: "run the data plane (all-in-one on a local directory by default)", load: () => import("./serve.ts") },
 };
 

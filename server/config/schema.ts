@@ -112,6 +112,20 @@ export const ServerConfigSchema = z.strictObject({
       per_actor_inflight_max: 16, per_actor_bytes_max: 4_294_967_296, per_tenant_inflight_max: 64, per_tenant_bytes_max: 17_179_869_184,
       retry_after_seconds: 60, query_time_ms: 30_000, query_max_rows: 1_000_000, query_max_bytes: 536_870_912,
     }),
+  /** Per-graph group commit (server/runtime/group-commit.ts): batching window and caps of one manifest entry. */
+  group_commit: z
+    .strictObject({ window_ms: z.number().min(0).max(1000).default(2), max_requests: positiveInt.default(64), max_bytes: positiveInt.default(4_194_304) })
+    .default({ window_ms: 2, max_requests: 64, max_bytes: 4_194_304 }),
+  /** Automatic maintenance per open graph (server/runtime/maintenance.ts), all-in-one and writer roles. */
+  maintenance: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      interval_seconds: z.number().positive().default(30),
+      compact_min_fragments: positiveInt.default(32),
+      retention_seconds: z.number().min(0).default(7 * 24 * 3600),
+      run_budget_seconds: z.number().positive().default(20),
+    })
+    .default({ enabled: true, interval_seconds: 30, compact_min_fragments: 32, retention_seconds: 7 * 24 * 3600, run_budget_seconds: 20 }),
 }).superRefine((c, ctx) => {
   for (const id of Object.keys(c.graphs)) {
     if ((RESERVED_GRAPH_IDS as readonly string[]).includes(id)) ctx.addIssue({ code: "custom", path: ["graphs", id], message: `'${id}' is a reserved graph id (${RESERVED_GRAPH_IDS.join(", ")})` });

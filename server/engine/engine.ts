@@ -1,4 +1,6 @@
+import type { CommitResult } from "../store/commit.ts";
 import type { Graph } from "../store/graph.ts";
+import type { ManifestEntry } from "../store/manifest/entry.ts";
 import type { Snapshot } from "../store/snapshot.ts";
 import type { TableOp } from "../store/tables.ts";
 import { commitInfo, type CommitInfo } from "../store/branches.ts";
@@ -25,6 +27,21 @@ import { purgePriorVersions } from "../store/maintenance.ts";
 import { hardDropPaths } from "./schema/purge.ts";
 import { runMutation } from "./write/mutation.ts";
 import { planWrites } from "./write/plan.ts";
+import { runBatch, type BatchMutation, type BatchOutcome } from "./write/batch.ts";
+
+/** Which field of a write's result the manifest entry decides: its commit or its sequence. */
+type ReplayField = "commit" | "manifestVersion";
+
+function recordedOutput(entry: ManifestEntry, field: ReplayField): Record<string, unknown> {
+  const recorded = entry.replay ?? { outcome: (entry.note?.merge as { outcome?: string } | undefined)?.outcome, actor: entry.actor };
+  return { ...recorded, [field]: field === "commit" ? commitInfo(entry) : entry.seq };
+}
+
+/** The result of a commit: the recorded one when the store replayed an earlier request of the same key. */
+function replayed<T>(result: CommitResult, output: Record<string, unknown>, field: ReplayField): T {
+  if (result.replayed && result.entry) return recordedOutput(result.entry, field) as unknown as T;
+  return { ...output, [field]: field === "commit" ? (result.entry ? commitInfo(result.entry) : null) : result.entry!.seq } as unknown as T;
+}
 
 /** The catalog of a graph with no schema yet: every query names an unknown type. */
 export const EMPTY_CATALOG: Catalog = { format: 1, interfaces: [], nodes: [], edges: [], source: "", nextId: 1 };
@@ -191,8 +208,21 @@ export class GraphEngine {
     return { branch: snap.branch, manifestVersion: snap.seq, internalSchemaVersion: snap.entry.format, commitId: snap.commitId, datasets };
   }
 
+  /**
+   * Idempotent writes (`idempotencyKey`): the result recorded with an earlier request
+   * of the same key, if it was published. No request once the handle's transaction index
+   * is warm; the store re-checks the key when it publishes.
+   */
+  private async replayOf<T>(key: string | undefined, field: ReplayField): Promise<T | undefined> {
+    if (key === undefined) return undefined;
+    const entry = await this.graph.transactions.byIdempotencyKey(key);
+    return entry ? (recordedOutput(entry, field) as T) : undefined;
+  }
+
   /** Runs a mutation query as exactly one commit (or none, when it changes nothing). */
   async mutate(req: WriteRequestBase & { query: string; name?: string | undefined; params?: unknown; branch?: string | undefined; expectCommit?: string | undefined }): Promise<MutationResult> {
+    const prior = await this.replayOf<MutationResult>(req.idempotencyKey, "commit");
+    if (prior) return prior;
     const branch = req.branch ?? "main";
     const snap = await this.graph.snapshot({ branch });
     const catalog = await this.catalogOf(snap);
@@ -203,14 +233,20 @@ export class GraphEngine {
     const ws = await runMutation(q as TypedMutation, catalog, reader, params);
     throwIfViolated(await findViolations(ws));
     const plan = planWrites(ws, snap);
+    const output = { branch, queryName: q.name, affectedNodes: plan.affectedNodes, affectedEdges: plan.affectedEdges, actor: req.actor };
     const result = await this.graph.commit({
       branch, kind: "commit", actor: req.actor, base: snap, writes: plan.writes, reads: plan.reads, expectCommit: req.expectCommit,
-      idempotencyKey: req.idempotencyKey,
+      idempotencyKey: req.idempotencyKey, replay: output,
     });
-    return {
-      branch, queryName: q.name, affectedNodes: plan.affectedNodes, affectedEdges: plan.affectedEdges,
-      actor: req.actor, commit: result.entry ? commitInfo(result.entry) : null,
-    };
+    return replayed<MutationResult>(result, output, "commit");
+  }
+
+  /**
+   * Runs several mutations as one commit (group commit): see {@link runBatch}. Each
+   * request gets its own outcome; the successful ones share one manifest entry.
+   */
+  mutateBatch(req: { branch?: string | undefined; items: BatchMutation[] }): Promise<BatchOutcome[]> {
+    return runBatch(this, req.branch ?? "main", req.items);
   }
 
   /**
@@ -225,6 +261,8 @@ export class GraphEngine {
     strict: boolean;
     limits?: LoadLimits | undefined;
   }): Promise<LoadResult> {
+    const prior = await this.replayOf<LoadResult>(req.idempotencyKey, "commit");
+    if (prior) return prior;
     const branch = req.branch ?? "main";
     const mode = req.mode ?? "merge";
     let branchCreated = false;
@@ -240,16 +278,17 @@ export class GraphEngine {
     const summary = await readLoad(items, catalog, snap, { mode, strict: req.strict, ...(req.limits ? { limits: req.limits } : {}) });
     throwIfViolated(await findViolations(summary.ws));
     const plan = planWrites(summary.ws, snap);
-    const result = await this.graph.commit({ branch, kind: "load", actor: req.actor, base: snap, writes: plan.writes, reads: plan.reads, idempotencyKey: req.idempotencyKey });
-    return {
+    const output = {
       uri: this.graph.loc.description(), branch, baseBranch: req.from ?? null, branchCreated, mode,
-      nodes: summary.nodes, edges: summary.edges, totalEntities: summary.total, actor: req.actor, commit: result.entry ? commitInfo(result.entry) : null,
+      nodes: summary.nodes, edges: summary.edges, totalEntities: summary.total, actor: req.actor,
     };
+    const result = await this.graph.commit({ branch, kind: "load", actor: req.actor, base: snap, writes: plan.writes, reads: plan.reads, idempotencyKey: req.idempotencyKey, replay: output });
+    return replayed<LoadResult>(result, output, "commit");
   }
 
   /** Merges `source` into `target` (default `main`): see {@link mergeBranches}. */
-  merge(req: WriteRequestBase & { source: string; target?: string | undefined; deleteBranch?: boolean | undefined }): Promise<MergeResult> {
-    return mergeBranches(this, req);
+  async merge(req: WriteRequestBase & { source: string; target?: string | undefined; deleteBranch?: boolean | undefined }): Promise<MergeResult> {
+    return (await this.replayOf<MergeResult>(req.idempotencyKey, "commit")) ?? mergeBranches(this, req);
   }
 
   /** NDJSON export of a snapshot, streamed: node types, then edge types, rows by id. */
@@ -264,6 +303,8 @@ export class GraphEngine {
    * the data); with `allowDataLoss` they are hard: the prior versions are purged.
    */
   async applySchema(req: WriteRequestBase & { source: string; allowDataLoss?: boolean | undefined; branch?: string | undefined }): Promise<SchemaApplyResult> {
+    const prior = await this.replayOf<SchemaApplyResult>(req.idempotencyKey, "manifestVersion");
+    if (prior) return prior;
     const branch = req.branch ?? "main";
     const snap = await this.graph.snapshot({ branch });
     const current = snap.schemaHash ? await this.catalogOf(snap) : undefined;
@@ -280,11 +321,14 @@ export class GraphEngine {
     if (plan.steps.length === 0) return { ...base, applied: false, manifestVersion: snap.seq };
     const writes = this.dataChanges(plan.steps, plan.catalog, current, snap);
     const hash = await this.graph.putSchema(catalogToJson(plan.catalog));
-    const result = await this.graph.commit({ branch, kind: "schema", actor: req.actor, base: snap, writes, schema: hash, idempotencyKey: req.idempotencyKey });
+    const output = { ...base, applied: true };
+    const result = await this.graph.commit({ branch, kind: "schema", actor: req.actor, base: snap, writes, schema: hash, idempotencyKey: req.idempotencyKey, replay: output });
     this.catalogs.set(hash, plan.catalog);
-    const purged = hardDropPaths(plan.steps, current, snap);
-    if (purged.length) await purgePriorVersions(this.graph, purged);
-    return { ...base, applied: true, manifestVersion: result.entry!.seq };
+    if (!result.replayed) {
+      const purged = hardDropPaths(plan.steps, current, snap);
+      if (purged.length) await purgePriorVersions(this.graph, purged);
+    }
+    return replayed<SchemaApplyResult>(result, output, "manifestVersion");
   }
 
   private dataChanges(steps: MigrationStep[], next: Catalog, current: Catalog | undefined, snap: Snapshot): Record<string, TableOp[] | "drop"> {

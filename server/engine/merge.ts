@@ -124,6 +124,7 @@ export async function mergeBranches(
       branch: target, kind: "merge", actor: req.actor, base: tgt, writes, mergedParent: src.record.seq, force: true,
       ...(src.state.schema !== tgt.state.schema && src.state.schema !== null ? { schema: src.state.schema } : {}),
       note: { merge: { source: req.source, outcome: "fast_forward" } }, idempotencyKey: req.idempotencyKey,
+      replay: { source: req.source, target, outcome: "fast_forward", actor: req.actor },
     });
     result = out("fast_forward", r.entry);
   } else {
@@ -209,6 +210,7 @@ async function threeWay(engine: GraphEngine, req: { source: string; actor: strin
     branch: target, kind: "merge", actor: req.actor, base: tgt, writes, reads: plan.reads,
     mergedParent: src.record.seq, force: true, ...(schema !== undefined ? { schema } : {}),
     note: { merge: { source: req.source, outcome: "merged" } }, idempotencyKey: req.idempotencyKey,
+    replay: { source: req.source, target, outcome: "merged", actor: req.actor },
   });
   return r.entry;
 }

@@ -14,6 +14,8 @@ import type { LoadedConfig } from "../config/load.ts";
 import { createLogger, type Logger } from "../observability/logger.ts";
 import { ServerMetrics } from "../observability/metrics.ts";
 import { GraphHandles } from "../runtime/handles.ts";
+import { groupCommitConfigFrom } from "../runtime/group-commit.ts";
+import { maintenanceConfigFrom } from "../runtime/maintenance.ts";
 import { MeteredStore } from "../runtime/store-metrics.ts";
 import type { TenancyLayout } from "../store/layout.ts";
 import { createApp } from "./app.ts";
@@ -96,6 +98,8 @@ export async function startServer(loaded: LoadedConfig, opts: StartOptions = {})
     idleMs: config.handles.idle_seconds * 1000,
     openConcurrency: config.handles.open_concurrency,
     warn: (msg, err) => log.warn({ err }, msg),
+    groupCommit: groupCommitConfigFrom(config.group_commit),
+    maintenance: config.maintenance.enabled ? maintenanceConfigFrom(config.maintenance) : undefined,
     events: {
       opened: (h, ms) => log.info({ graph: h.graphId, tenant: h.tenant, ms }, "graph opened"),
       closed: (h, why) => log.info({ graph: h.graphId, why }, "graph closed"),

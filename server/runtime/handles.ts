@@ -12,6 +12,8 @@ import { isStoreError, StoreError } from "../store/errors.ts";
 import { locateGraph, type TenancyLayout } from "../store/layout.ts";
 import { RuntimeError } from "./errors.ts";
 import { SerialWriteQueue, type WriteQueue } from "./write-queue.ts";
+import { GroupCommit, type GroupCommitConfig } from "./group-commit.ts";
+import { Maintenance, type MaintenanceConfig } from "./maintenance.ts";
 
 /** One open graph with its engine and its write queue. */
 export interface GraphHandle {
@@ -21,6 +23,10 @@ export interface GraphHandle {
   readonly graph: Graph;
   readonly engine: GraphEngine;
   readonly writes: WriteQueue;
+  /** Mutations: the group commit pipelines of this graph (publishing inside `writes`). */
+  readonly commits: GroupCommit;
+  /** Automatic maintenance (read-write handles with maintenance enabled). */
+  readonly maintenance: Maintenance | undefined;
   /** The graph's storage address (no secrets). */
   readonly uri: string;
 }
@@ -54,6 +60,9 @@ export interface HandleCacheOptions {
   openConcurrency: number;
   events?: HandleEvents;
   warn?: (msg: string, err?: unknown) => void;
+  groupCommit?: Partial<GroupCommitConfig>;
+  /** Maintenance settings; undefined = no automatic maintenance. */
+  maintenance?: Partial<MaintenanceConfig> | undefined;
 }
 
 interface Entry {
@@ -129,7 +138,14 @@ export class GraphHandles {
     const started = Date.now();
     const loc = locateGraph(this.opts.layout, tenant ?? undefined, graphId);
     const graph = await Graph.open(loc, { mode: this.opts.mode, recover: false, create: create && this.opts.mode === "read-write", actor: null, ...(this.opts.warn ? { warn: this.opts.warn } : {}) });
-    const handle: GraphHandle = { key, graphId, tenant, graph, engine: new GraphEngine(graph), writes: new SerialWriteQueue(), uri: loc.description() };
+    const engine = new GraphEngine(graph);
+    const writes = new SerialWriteQueue();
+    const maintenance = this.opts.mode === "read-write" && this.opts.maintenance
+      ? new Maintenance(engine, this.opts.maintenance, { exclusive: (_branch, fn) => writes.run(fn), ...(this.opts.warn ? { warn: this.opts.warn } : {}) })
+      : undefined;
+    const handle: GraphHandle = {
+      key, graphId, tenant, graph, engine, writes, commits: new GroupCommit(engine, this.opts.groupCommit ?? {}, (fn) => writes.run(fn)), maintenance, uri: loc.description(),
+    };
     if (this.opts.mode === "read-write") {
       try {
         const report = await graph.recover();
@@ -151,6 +167,7 @@ export class GraphHandles {
       throw new RuntimeError("ERR_NOT_READY", "the server is shutting down");
     }
     this.open.set(key, entry);
+    handle.maintenance?.start();
     this.opts.events?.opened?.(handle, Date.now() - started);
     this.opts.events?.openCount?.(this.open.size);
     return entry;
@@ -167,6 +184,8 @@ export class GraphHandles {
 
   private closeEntry(key: string, e: Entry, why: "idle" | "evicted" | "shutdown"): void {
     this.open.delete(key);
+    // A maintenance run in progress finishes in the background (bounded by its budget); none starts again.
+    void e.handle.maintenance?.stop();
     e.handle.graph.close();
     this.opts.events?.closed?.(e.handle, why);
     this.opts.events?.openCount?.(this.open.size);

@@ -1,13 +1,14 @@
 import { randomBytes } from "node:crypto";
-import { isStorageError } from "../../drivers/errors.ts";
 import { newWriterToken } from "../../drivers/retry.ts";
-import { StoreError } from "./errors.ts";
+import { ulid } from "ulid";
+import { validateIdempotencyKey } from "./commit.ts";
+import { CommitOutcomeUnknown, StoreError } from "./errors.ts";
 import { failpoint } from "./failpoints.ts";
 import type { Graph } from "./graph.ts";
 import { newCommitId } from "./manifest/commit-id.ts";
 import type { BranchRecord, ManifestEntry } from "./manifest/entry.ts";
+import { publishEntry, PublishOutcomeUnknown } from "./publish.ts";
 
-const MAX_ATTEMPTS = 32;
 /** Branch names: path-like segments of [A-Za-z0-9._-], at most 128 characters. */
 const BRANCH_NAME = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
 
@@ -47,21 +48,44 @@ function newBranchId(): string {
   return randomBytes(5).toString("hex");
 }
 
-async function publishBranchEntry(graph: Graph, build: (head: ManifestEntry) => Promise<ManifestEntry>): Promise<ManifestEntry> {
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const head = await graph.log.head();
-    if (!head) throw new StoreError("ERR_GRAPH_NOT_FOUND", `graph '${graph.loc.graphId}' has no commits`, {});
-    const entry = await build(head);
+/** Options every branch write takes. */
+export interface BranchWriteOptions {
+  actor: string | null;
+  /** A repeated request with the same key returns the original entry (see `CommitRequest.idempotencyKey`). */
+  idempotencyKey?: string | undefined;
+}
+
+/**
+ * Publishes a branch change through the one publish loop (own entry first, then
+ * `build`), recording the transaction id and idempotency key; a lost outcome is
+ * `ERR_COMMIT_OUTCOME_UNKNOWN`, and a repeated key returns the original entry.
+ */
+async function publishBranchEntry(graph: Graph, opts: BranchWriteOptions, kind: "branch_create" | "branch_delete", name: string, build: (head: ManifestEntry, writer: string) => Promise<ManifestEntry>): Promise<ManifestEntry> {
+  const run = async (): Promise<ManifestEntry> => {
+    const writer = newWriterToken();
+    const txId = ulid();
+    const key = opts.idempotencyKey;
     try {
-      await graph.log.append(entry);
-      return entry;
+      return await publishEntry(graph, {
+        writer, idempotencyKey: key,
+        build: async (head) => ({ ...(await build(head, writer)), epoch: graph.epoch, txId, ...(key !== undefined ? { idempotencyKey: key } : {}) }),
+      });
     } catch (e) {
-      if (!isStorageError(e, "ERR_PRECONDITION_FAILED")) throw e;
-      const taken = await graph.log.tryRead(entry.seq);
-      if (taken?.writer === entry.writer) return taken;
+      if (e instanceof PublishOutcomeUnknown) {
+        graph.rememberUnknownOutcome(key ?? null, txId);
+        throw new CommitOutcomeUnknown(txId, key ?? null, e.cause);
+      }
+      throw e;
     }
-  }
-  throw new StoreError("ERR_MANIFEST_CONFLICT", "gave up publishing a branch change on a busy graph; retry", {});
+  };
+  if (opts.idempotencyKey === undefined) return run();
+  validateIdempotencyKey(opts.idempotencyKey);
+  return graph.onceForKey(opts.idempotencyKey, async () => {
+    const done = await graph.transactions.byIdempotencyKey(opts.idempotencyKey!);
+    if (done && done.kind === kind && done.branch === name) return done;
+    if (done) throw new StoreError("ERR_IDEMPOTENCY_KEY_INVALID", `idempotency key was already used for a ${done.kind} of '${done.branch}'`, { idempotencyKey: opts.idempotencyKey, commit: done.commitId });
+    return run();
+  });
 }
 
 /**
@@ -69,12 +93,11 @@ async function publishBranchEntry(graph: Graph, build: (head: ManifestEntry) => 
  * points at the source's table versions. Costs the same whatever the table count; no
  * table is touched until the branch's first write to it (lazy fork).
  */
-export async function createBranch(graph: Graph, name: string, opts: { from?: string | undefined; fromCommit?: string | undefined; actor: string | null; idempotencyKey?: string | undefined }): Promise<ManifestEntry> {
+export async function createBranch(graph: Graph, name: string, opts: BranchWriteOptions & { from?: string; fromCommit?: string }): Promise<ManifestEntry> {
   graph.assertWritable();
   validateBranchName(name);
   if (name === "main") throw new StoreError("ERR_BRANCH_INVALID", "'main' always exists and cannot be created", { branch: name });
-  const writer = newWriterToken();
-  const entry = await publishBranchEntry(graph, async (head) => {
+  const entry = await publishBranchEntry(graph, opts, "branch_create", name, async (head, writer) => {
     if (head.branches[name]) throw new StoreError("ERR_BRANCH_EXISTS", `branch '${name}' already exists`, { branch: name });
     for (const other of Object.keys(head.branches)) {
       if (other.startsWith(`${name}/`) || name.startsWith(`${other}/`)) {
@@ -132,11 +155,10 @@ export async function dependentsOf(head: ManifestEntry, name: string): Promise<s
  * Deletes a branch: one manifest entry without it. Refuses `main` and branches others
  * depend on. Its Lance branches and datasets are reclaimed later by maintenance.
  */
-export async function deleteBranch(graph: Graph, name: string, opts: { actor: string | null; idempotencyKey?: string | undefined }): Promise<ManifestEntry> {
+export async function deleteBranch(graph: Graph, name: string, opts: BranchWriteOptions): Promise<ManifestEntry> {
   graph.assertWritable();
   if (name === "main") throw new StoreError("ERR_BRANCH_INVALID", "'main' cannot be deleted", { branch: name });
-  const writer = newWriterToken();
-  const entry = await publishBranchEntry(graph, async (head) => {
+  const entry = await publishBranchEntry(graph, opts, "branch_delete", name, async (head, writer) => {
     const rec = head.branches[name];
     if (!rec) throw new StoreError("ERR_BRANCH_NOT_FOUND", `branch '${name}' not found`, { branch: name });
     const dependents = await dependentsOf(head, name);

@@ -1,18 +1,16 @@
 import { ulid } from "ulid";
-import { isStorageError } from "../../drivers/errors.ts";
 import { newWriterToken } from "../../drivers/retry.ts";
-import { GraphCommitPreconditionFailed, ManifestConflict, ReadSetConflict, StoreError, isStoreError } from "./errors.ts";
+import { isStorageError } from "../../drivers/errors.ts";
+import { CommitOutcomeUnknown, GraphCommitPreconditionFailed, LeaseLost, ManifestConflict, ReadSetConflict, StoreError, isStoreError } from "./errors.ts";
+import { findOwnEntry, publishEntry, PublishOutcomeUnknown } from "./publish.ts";
 import { failpoint, type CommitPhaseOp } from "./failpoints.ts";
 import type { Graph } from "./graph.ts";
 import { newCommitId } from "./manifest/commit-id.ts";
 import type { BranchState, EntryKind, ManifestEntry, TableState } from "./manifest/entry.ts";
 import type { BranchView } from "./manifest/log.ts";
-import { deleteSidecar, newSidecarMeta, writeSidecar, type Sidecar } from "./sidecar.ts";
+import { deleteSidecar, newSidecarMeta, readSidecar, writeSidecar, type Sidecar } from "./sidecar.ts";
 import type { Snapshot } from "./snapshot.ts";
 import type { TableOp } from "./tables.ts";
-
-/** How many times a commit re-reads the head and rebases before giving up. */
-const MAX_PUBLISH_ATTEMPTS = 32;
 
 export interface CommitRequest {
   branch: string;
@@ -42,10 +40,12 @@ export interface CommitRequest {
   /** Publish even with no writes (merges, audits). */
   force?: boolean;
   /**
-   * Client-chosen key (HTTP `Idempotency-Key`): a retried request with the same key
-   * publishes at most once. Carried through here; the store applies it.
+   * Client idempotency key (`Idempotency-Key`): a repeated request with the same key
+   * returns the original entry instead of committing again, within the handle's window.
    */
   idempotencyKey?: string | undefined;
+  /** What the caller needs to rebuild its response on a replay; stored in the entry. */
+  replay?: Record<string, unknown> | undefined;
 }
 
 export type TableWrite = TableOp[] | "drop" | { adopt: TableState };
@@ -54,6 +54,8 @@ export interface CommitResult {
   /** False when the request changed nothing (no entry published). */
   changed: boolean;
   entry: ManifestEntry | undefined;
+  /** True when the idempotency key had already been published: `entry` is the original. */
+  replayed?: boolean;
 }
 
 function sameTable(a: TableState | undefined, b: TableState | undefined): boolean {
@@ -91,9 +93,31 @@ export function checkRebase(base: Snapshot, view: BranchView, writes: string[], 
  * `written` → one create-only manifest entry → hint → delete sidecar. Concurrent
  * writers never lose a commit: the loser of the entry race rebases when it touched
  * nothing the winner changed, and otherwise gets a typed conflict.
+ *
+ * At most once: with `idempotencyKey`, a request whose key was already published
+ * returns that entry (`replayed: true`) instead of committing again. A failure is
+ * reported either as a definite failure (the transaction is not in the log and never
+ * will be: its sidecar is aborted) or as `ERR_COMMIT_OUTCOME_UNKNOWN`.
  */
 export async function commit(graph: Graph, req: CommitRequest): Promise<CommitResult> {
   graph.assertWritable();
+  if (req.idempotencyKey === undefined) return commitOnce(graph, req);
+  validateIdempotencyKey(req.idempotencyKey);
+  return graph.onceForKey(req.idempotencyKey, async () => {
+    const done = await graph.transactions.byIdempotencyKey(req.idempotencyKey!);
+    if (done) return { changed: true, entry: done, replayed: true };
+    return commitOnce(graph, req);
+  });
+}
+
+/** Idempotency keys: 1–255 printable ASCII characters (what an `Idempotency-Key` header can carry). */
+export function validateIdempotencyKey(key: string): void {
+  if (typeof key !== "string" || key.length === 0 || key.length > 255 || !/^[\x21-\x7e]+$/.test(key)) {
+    throw new StoreError("ERR_IDEMPOTENCY_KEY_INVALID", "idempotency key must be 1–255 printable ASCII characters without spaces", { idempotencyKey: key });
+  }
+}
+
+async function commitOnce(graph: Graph, req: CommitRequest): Promise<CommitResult> {
   const writeKeys = Object.keys(req.writes);
   if (writeKeys.length === 0 && req.schema === undefined && !req.force) return { changed: false, entry: undefined };
 
@@ -107,9 +131,16 @@ export async function commit(graph: Graph, req: CommitRequest): Promise<CommitRe
     throw new GraphCommitPreconditionFailed(req.expectCommit, view0.record.head);
   }
   checkRebase(req.base, view0, writeKeys, req.reads);
+  graph.assertLeaseFor(head0!);
 
   const op: CommitPhaseOp = req.kind === "schema" ? "schema" : req.kind === "merge" ? "merge" : "commit";
   const writer = newWriterToken();
+  const txId = ulid();
+  const identity: TransactionIdentity = {
+    txId, epoch: graph.epoch,
+    ...(req.idempotencyKey !== undefined ? { idempotencyKey: req.idempotencyKey } : {}),
+    ...(req.replay !== undefined ? { replay: req.replay } : {}),
+  };
   const lanceWrites = writeKeys.filter((k) => Array.isArray(req.writes[k]));
   const adopted: Record<string, TableState> = {};
   for (const k of writeKeys) {
@@ -118,102 +149,200 @@ export async function commit(graph: Graph, req: CommitRequest): Promise<CommitRe
   }
   let sidecar: Sidecar | undefined;
   let sidecarVersion: string | undefined;
-  if (lanceWrites.length > 0) {
-    sidecar = {
-      format: 1, txId: ulid(), writer, branch: req.branch, branchId: req.base.record.id, baseSeq: req.base.record.seq,
-      actor: req.actor, kind: req.kind, ...newSidecarMeta(), status: "staged",
-      tables: Object.fromEntries([
-        ...lanceWrites.map((k) => [k, { base: req.base.state.tables[k] ?? null, result: null }] as const),
-        ...Object.entries(adopted).map(([k, st]) => [k, { base: req.base.state.tables[k] ?? null, result: st }] as const),
-      ]),
-      dropped: writeKeys.filter((k) => req.writes[k] === "drop"), schema: req.schema ?? null,
-      mergedParent: req.mergedParent ?? null, note: req.note,
-    };
-    failpoint(`${op}.before_sidecar`);
-    sidecarVersion = await writeSidecar(graph.loc, sidecar);
-    failpoint(`${op}.after_sidecar`);
-  }
-
-  let published: ManifestEntry | undefined;
-  let definitelyUnpublished = true;
+  /** Set once the sidecar may say `written` at the store (its CAS was sent). */
+  let mayBeWritten = false;
+  const done = graph.beginTransaction(txId);
   try {
-    const results: Record<string, TableState> = { ...adopted };
-    for (const k of lanceWrites) {
-      results[k] = await graph.tables.apply(k, req.base.state.tables[k], req.base.record.id, req.writes[k] as TableOp[]);
+    if (lanceWrites.length > 0) {
+      sidecar = {
+        format: 1, txId, writer, branch: req.branch, branchId: req.base.record.id, baseSeq: req.base.record.seq,
+        actor: req.actor, kind: req.kind, ...newSidecarMeta(), status: "staged",
+        tables: Object.fromEntries([
+          ...lanceWrites.map((k) => [k, { base: req.base.state.tables[k] ?? null, result: null }] as const),
+          ...Object.entries(adopted).map(([k, st]) => [k, { base: req.base.state.tables[k] ?? null, result: st }] as const),
+        ]),
+        dropped: writeKeys.filter((k) => req.writes[k] === "drop"), schema: req.schema ?? null,
+        mergedParent: req.mergedParent ?? null, note: req.note,
+        epoch: identity.epoch,
+        ...(identity.idempotencyKey !== undefined ? { idempotencyKey: identity.idempotencyKey } : {}),
+        ...(identity.replay !== undefined ? { replay: identity.replay } : {}),
+      };
+      failpoint(`${op}.before_sidecar`);
+      sidecarVersion = await writeSidecar(graph.loc, sidecar);
+      failpoint(`${op}.after_sidecar`);
     }
-    failpoint(`${op}.after_table_writes`);
-    if (sidecar && sidecarVersion) {
-      sidecar = { ...sidecar, status: "written", tables: Object.fromEntries(Object.keys(sidecar.tables).map((k) => [k, { base: sidecar!.tables[k]!.base, result: results[k]! }])) };
-      sidecarVersion = await writeSidecar(graph.loc, sidecar, sidecarVersion);
+
+    let published: ManifestEntry;
+    try {
+      const results: Record<string, TableState> = { ...adopted };
+      for (const k of lanceWrites) {
+        results[k] = await graph.tables.apply(k, req.base.state.tables[k], req.base.record.id, req.writes[k] as TableOp[]);
+      }
+      failpoint(`${op}.after_table_writes`);
+      if (sidecar && sidecarVersion) {
+        sidecar = { ...sidecar, status: "written", tables: Object.fromEntries(Object.keys(sidecar.tables).map((k) => [k, { base: sidecar!.tables[k]!.base, result: results[k]! }])) };
+        mayBeWritten = true;
+        try {
+          sidecarVersion = await writeSidecar(graph.loc, sidecar, sidecarVersion);
+        } catch (e) {
+          // 412: a recovery sweep under a newer lease took the staged transaction over.
+          if (isStorageError(e, "ERR_PRECONDITION_FAILED")) {
+            mayBeWritten = false;
+            throw new LeaseLost("writer", identity.epoch, `recovery took transaction ${txId} over before it was written`);
+          }
+          throw e;
+        }
+      }
+      failpoint(`${op}.after_sidecar_written`);
+      published = await publish(graph, { ...req, identity }, results, writer, head0?.seq);
+      failpoint(`${op}.after_manifest`);
+    } catch (e) {
+      if (isStoreError(e, "ERR_FAILPOINT")) throw e; // a simulated crash leaves everything as a dead process would
+      const mine = await settleFailure(graph, { txId, writer, afterSeq: head0?.seq, key: req.idempotencyKey ?? null },
+        sidecar && sidecarVersion ? { sidecar, version: sidecarVersion, mayBeWritten } : undefined, e);
+      if (!mine) throw e;
+      published = mine;
     }
-    failpoint(`${op}.after_sidecar_written`);
-    definitelyUnpublished = false;
-    published = await publish(graph, req, results, writer);
-    failpoint(`${op}.after_manifest`);
-  } catch (e) {
-    // Conflicts and failures before the publish leave uncommitted Lance versions behind,
-    // which the next writer of those tables restores over; the sidecar is no longer
-    // needed. When the publish itself failed ambiguously, keep it for recovery.
-    const known = definitelyUnpublished || isStoreError(e, "ERR_MANIFEST_CONFLICT") || isStoreError(e, "ERR_READ_SET_CONFLICT")
-      || isStoreError(e, "ERR_GRAPH_COMMIT_PRECONDITION") || isStoreError(e, "ERR_BRANCH_NOT_FOUND");
-    if (sidecar && known && !isStoreError(e, "ERR_FAILPOINT")) await deleteSidecar(graph.loc, sidecar.txId).catch(() => {});
-    throw e;
+    if (published.writer !== writer) {
+      // Another request with the same idempotency key published first: ours is moot.
+      if (sidecar && sidecarVersion) await abortSidecar(graph, sidecar, sidecarVersion).catch(() => undefined);
+      return { changed: true, entry: published, replayed: true };
+    }
+    await graph.log.advanceHint(published).catch((e) => graph.warn("could not advance the manifest head hint", e));
+    failpoint(`${op}.after_hint`);
+    if (sidecar) await deleteSidecar(graph.loc, sidecar.txId).catch((e) => graph.warn("could not delete a recovery sidecar", e));
+    return { changed: true, entry: published };
+  } finally {
+    done();
   }
-  await graph.log.advanceHint(published).catch((e) => graph.warn("could not advance the manifest head hint", e));
-  failpoint(`${op}.after_hint`);
-  if (sidecar) await deleteSidecar(graph.loc, sidecar.txId).catch((e) => graph.warn("could not delete a recovery sidecar", e));
-  return { changed: true, entry: published };
+}
+
+/** What makes a transaction findable again: recorded in its sidecar and its entry. */
+export interface TransactionIdentity {
+  txId: string;
+  epoch: number;
+  idempotencyKey?: string;
+  replay?: Record<string, unknown>;
 }
 
 /**
- * Publishes the entry: re-reads the head, checks the rebase rules, and races for the
- * next sequence with a create-only write until it wins or a conflict is certain.
- * Exported for recovery, which rolls a written transaction forward with the same rules.
+ * A commit failed after (maybe) writing its sidecar. Decides what the caller is told:
+ * - its entry is in the log after all (a sweep published it, or a lost response hid our
+ *   own success) → that entry: the commit succeeded;
+ * - provably unpublished, and the sidecar is aborted or was never `written` (a sweep can
+ *   only restore it) → undefined: the original error stands;
+ * - otherwise → {@link CommitOutcomeUnknown} (the sidecar may still be rolled forward).
+ */
+async function settleFailure(
+  graph: Graph,
+  tx: { txId: string; writer: string; afterSeq: number | undefined; key: string | null },
+  sc: { sidecar: Sidecar; version: string; mayBeWritten: boolean } | undefined,
+  cause: unknown,
+): Promise<ManifestEntry | undefined> {
+  const unknown = (why: unknown): CommitOutcomeUnknown => {
+    graph.rememberUnknownOutcome(tx.key, tx.txId);
+    return new CommitOutcomeUnknown(tx.txId, tx.key, why);
+  };
+  try {
+    if (cause instanceof PublishOutcomeUnknown) {
+      // Our entry may have landed: only the log can tell, and it just failed to.
+      const mine = await findOwnEntry(graph, tx.writer, tx.afterSeq);
+      if (mine) return mine;
+      if (!sc) throw unknown(cause); // no sidecar to abort, and the slot could not be read
+    }
+    if (!sc) return undefined;
+    if (!sc.mayBeWritten) {
+      // A staged sidecar is never rolled forward: removing it is housekeeping.
+      await deleteSidecar(graph.loc, sc.sidecar.txId).catch(() => {});
+      return undefined;
+    }
+    if (await abortSidecar(graph, sc.sidecar, sc.version)) return undefined;
+    // A sweep took it over: it publishes it (then the entry is ours) or restores it.
+    const mine = await findOwnEntry(graph, tx.writer, tx.afterSeq);
+    if (mine) return mine;
+    const now = await readSidecar(graph.loc, sc.sidecar.txId);
+    if (!now || now.sidecar.status !== "written") return undefined;
+    throw unknown(cause);
+  } catch (e) {
+    if (e instanceof CommitOutcomeUnknown) throw e;
+    // The store failed while we looked: if the sidecar may be `written`, a later sweep may
+    // still roll it forward, so the outcome is genuinely unknown.
+    if (!sc || sc.mayBeWritten) throw unknown(e);
+    return undefined;
+  }
+}
+
+/**
+ * Marks our sidecar `aborted` with compare-and-swap (so no later sweep rolls it
+ * forward), then deletes it. False when a sweep has claimed it first.
+ */
+async function abortSidecar(graph: Graph, sidecar: Sidecar, version: string): Promise<boolean> {
+  let cur = { sidecar, version };
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      await writeSidecar(graph.loc, { ...cur.sidecar, status: "aborted" }, cur.version);
+      await deleteSidecar(graph.loc, sidecar.txId).catch(() => {});
+      return true;
+    } catch (e) {
+      if (!isStorageError(e, "ERR_PRECONDITION_FAILED")) throw e;
+    }
+    // Our own CAS to `written` may have landed unseen (a lost response): re-read.
+    const now = await readSidecar(graph.loc, sidecar.txId);
+    if (!now || now.sidecar.writer !== sidecar.writer || now.sidecar.claimedBy !== undefined) return false;
+    cur = now;
+  }
+  return false;
+}
+
+/**
+ * Publishes a commit's entry through the one publish loop ({@link publishEntry}): the
+ * rebase rules run on every head it meets, after the own-entry check. Exported for
+ * recovery, which rolls a written transaction forward with the same rules.
  */
 export async function publish(
   graph: Graph,
-  req: Omit<CommitRequest, "writes"> & { writes: Record<string, unknown> },
+  req: Omit<CommitRequest, "writes"> & { writes: Record<string, unknown>; identity?: TransactionIdentity | undefined },
   results: Record<string, TableState>,
   writer: string,
+  afterSeq: number | undefined,
 ): Promise<ManifestEntry> {
   const writeKeys = Object.keys(req.writes);
-  for (let attempt = 0; attempt < MAX_PUBLISH_ATTEMPTS; attempt++) {
-    const head = await graph.log.head();
-    const view = head && (await graph.log.branch(head, req.branch));
-    if (!head || !view) throw new StoreError("ERR_BRANCH_NOT_FOUND", `branch '${req.branch}' was deleted while this commit was in flight`, { branch: req.branch });
-    if (req.expectCommit !== undefined && view.record.head !== req.expectCommit) {
-      throw new GraphCommitPreconditionFailed(req.expectCommit, view.record.head);
-    }
-    checkRebase(req.base, view, writeKeys, req.reads);
-    const state: BranchState = { tables: { ...view.state.tables }, schema: req.schema === undefined ? view.state.schema : req.schema };
-    for (const k of writeKeys) {
-      if (req.writes[k] === "drop") delete state.tables[k];
-      else state.tables[k] = results[k]!;
-    }
-    const seq = head.seq + 1;
-    const commitId = newCommitId(seq);
-    const parents = [view.record.seq];
-    const parentCommits = [view.record.head];
-    if (req.mergedParent !== undefined) {
-      const merged = await graph.log.read(req.mergedParent);
-      parents.push(merged.seq);
-      parentCommits.push(merged.commitId);
-    }
-    const entry: ManifestEntry = {
-      format: 1, seq, commitId, kind: req.kind, branch: req.branch, parents, parentCommits, actor: req.actor,
-      timeUs: Date.now() * 1000, writer, state,
-      branches: { ...head.branches, [req.branch]: { ...view.record, seq, head: commitId } },
-      ...(req.note ? { note: req.note } : {}),
-    };
-    try {
-      await graph.log.append(entry);
-      return entry;
-    } catch (e) {
-      if (!isStorageError(e, "ERR_PRECONDITION_FAILED")) throw e;
-      // Someone took `seq`. Recovery may have published this very transaction for us.
-      const taken = await graph.log.tryRead(seq);
-      if (taken?.writer === writer) return taken;
-    }
-  }
-  throw new ManifestConflict("__manifest", null, null, `gave up after ${MAX_PUBLISH_ATTEMPTS} attempts to publish on a busy graph; retry`);
+  const id = req.identity;
+  return publishEntry(graph, {
+    writer,
+    afterSeq,
+    idempotencyKey: id?.idempotencyKey,
+    build: async (head) => {
+      const view = await graph.log.branch(head, req.branch);
+      if (!view) throw new StoreError("ERR_BRANCH_NOT_FOUND", `branch '${req.branch}' was deleted while this commit was in flight`, { branch: req.branch });
+      if (req.expectCommit !== undefined && view.record.head !== req.expectCommit) {
+        throw new GraphCommitPreconditionFailed(req.expectCommit, view.record.head);
+      }
+      checkRebase(req.base, view, writeKeys, req.reads);
+      const state: BranchState = { tables: { ...view.state.tables }, schema: req.schema === undefined ? view.state.schema : req.schema };
+      for (const k of writeKeys) {
+        if (req.writes[k] === "drop") delete state.tables[k];
+        else state.tables[k] = results[k]!;
+      }
+      const seq = head.seq + 1;
+      const commitId = newCommitId(seq);
+      const parents = [view.record.seq];
+      const parentCommits = [view.record.head];
+      if (req.mergedParent !== undefined) {
+        const merged = await graph.log.read(req.mergedParent);
+        parents.push(merged.seq);
+        parentCommits.push(merged.commitId);
+      }
+      return {
+        format: 1, seq, commitId, kind: req.kind, branch: req.branch, parents, parentCommits, actor: req.actor,
+        timeUs: Date.now() * 1000, writer, state,
+        branches: { ...head.branches, [req.branch]: { ...view.record, seq, head: commitId } },
+        ...(req.note ? { note: req.note } : {}),
+        epoch: graph.epoch,
+        ...(id ? { txId: id.txId } : {}),
+        ...(id?.idempotencyKey !== undefined ? { idempotencyKey: id.idempotencyKey } : {}),
+        ...(id?.replay !== undefined ? { replay: id.replay } : {}),
+      };
+    },
+  });
 }

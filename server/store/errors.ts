@@ -18,6 +18,10 @@ export type StoreErrorCode =
   | "ERR_TABLE_NOT_FOUND"
   | "ERR_MANIFEST_CORRUPT"
   | "ERR_SNAPSHOT_EXPIRED"
+  | "ERR_COMMIT_OUTCOME_UNKNOWN"
+  | "ERR_IDEMPOTENCY_KEY_INVALID"
+  | "ERR_LEASE_HELD"
+  | "ERR_LEASE_LOST"
   | "ERR_FAILPOINT"
   | "ERR_LANCE";
 
@@ -53,6 +57,35 @@ export class GraphCommitPreconditionFailed extends StoreError {
   static readonly code = "ERR_GRAPH_COMMIT_PRECONDITION";
   constructor(readonly expected: string, readonly actual: string | null) {
     super("ERR_GRAPH_COMMIT_PRECONDITION", `the branch head is ${actual ?? "absent"}, not the expected commit ${expected}`, { expected, actual });
+  }
+}
+
+/**
+ * The store cannot tell whether a write was published: a storage failure hid the
+ * outcome. The transaction may still become visible (a later recovery sweep can roll it
+ * forward); resolve it with `Graph.findTransaction({txId})` or by retrying with the same
+ * idempotency key, which returns the original result if it did commit.
+ */
+export class CommitOutcomeUnknown extends StoreError {
+  static readonly code = "ERR_COMMIT_OUTCOME_UNKNOWN";
+  constructor(readonly txId: string, readonly idempotencyKey: string | null, cause?: unknown) {
+    super("ERR_COMMIT_OUTCOME_UNKNOWN", `the outcome of transaction ${txId} is unknown (storage failed while publishing it); look it up by transaction id or retry with the same idempotency key`, { txId, idempotencyKey }, cause);
+  }
+}
+
+/** Another process holds the graph's lease for this duty. */
+export class LeaseHeld extends StoreError {
+  static readonly code = "ERR_LEASE_HELD";
+  constructor(readonly duty: string, readonly holder: string, readonly epoch: number) {
+    super("ERR_LEASE_HELD", `the ${duty} lease of this graph is held by ${holder} (epoch ${epoch}); open read-only, or wait until that writer closes or its lease expires`, { duty, holder, epoch });
+  }
+}
+
+/** This handle's lease was taken over (or could not be renewed): it stops writing. */
+export class LeaseLost extends StoreError {
+  static readonly code = "ERR_LEASE_LOST";
+  constructor(readonly duty: string, readonly epoch: number, reason: string) {
+    super("ERR_LEASE_LOST", `this handle lost the ${duty} lease (epoch ${epoch}): ${reason}; reopen the graph to write again`, { duty, epoch });
   }
 }
 

@@ -3,16 +3,23 @@ import { isStorageError } from "../../drivers/errors.ts";
 import { newWriterToken } from "../../drivers/retry.ts";
 import * as branches from "./branches.ts";
 import { commit, type CommitRequest, type CommitResult } from "./commit.ts";
-import { StoreError } from "./errors.ts";
+import { CommitOutcomeUnknown, StoreError } from "./errors.ts";
 import type { GraphLocation } from "./layout.ts";
 import { newCommitId, seqOfCommitId } from "./manifest/commit-id.ts";
 import type { ManifestEntry } from "./manifest/entry.ts";
 import { ManifestLog } from "./manifest/log.ts";
 import { sweep, type RecoveryReport, type SweepOptions } from "./recovery.ts";
 import { Snapshot } from "./snapshot.ts";
+import { deleteSidecar, readSidecar, writeSidecar } from "./sidecar.ts";
 import { LanceTables } from "./tables.ts";
+import { Lease, type LeaseOptions } from "./lease.ts";
+import { publishEntry } from "./publish.ts";
+import { findTransaction, TransactionIndex, type IdempotencyWindow, type TransactionStatus } from "./transactions.ts";
 
 export type OpenMode = "read-write" | "read-only";
+
+/** The actor of lease fence entries. */
+export const LEASE_ACTOR = "omnigraph:lease";
 
 export interface OpenOptions {
   mode: OpenMode;
@@ -26,6 +33,10 @@ export interface OpenOptions {
   actor?: string | null;
   /** Where warnings go (the server passes its logger). */
   warn?: (msg: string, err?: unknown) => void;
+  /** How far back a repeated idempotency key is recognised (default 1000 entries and 24 h). */
+  idempotencyWindow?: IdempotencyWindow;
+  /** The writer lease a read-write open takes (docs/design/leases.md). */
+  lease?: LeaseOptions;
 }
 
 /**
@@ -42,24 +53,148 @@ export class Graph {
   private readonly schemaCache = new Map<string, string>();
   /** What the open-time recovery sweep did (read-write opens). */
   recovery: RecoveryReport | undefined;
+  /** Finds published transactions by idempotency key or transaction id. */
+  readonly transactions: TransactionIndex;
+  /** Transactions of this handle between their first write and their outcome (a sweep leaves them alone). */
+  private readonly inFlight = new Set<string>();
+  /** Requests by idempotency key running now: a repeat waits for the first. */
+  private readonly keyed = new Map<string, Promise<unknown>>();
+  /** Idempotency key → transaction whose outcome this handle reported as unknown. */
+  private readonly unknownOutcomes = new Map<string, string>();
 
-  private constructor(readonly loc: GraphLocation, readonly mode: OpenMode, private readonly warnFn: OpenOptions["warn"]) {
+  private constructor(readonly loc: GraphLocation, readonly mode: OpenMode, private readonly warnFn: OpenOptions["warn"], window: IdempotencyWindow | undefined) {
     this.log = new ManifestLog(loc);
     this.tables = new LanceTables(loc);
+    this.transactions = new TransactionIndex(this, window);
+    this.log.onEntry = (e) => this.transactions.observe(e);
   }
 
+  /** The writer lease epoch this handle writes under (0 without a lease: read-only). */
+  get epoch(): number {
+    return this.heldLease?.epoch ?? 0;
+  }
+
+  /** Marks a transaction in flight (process-wide, under the lease) until the returned function is called. */
+  beginTransaction(txId: string): () => void {
+    const set = this.heldLease?.inFlight ?? this.inFlight;
+    set.add(txId);
+    return () => set.delete(txId);
+  }
+
+  isInFlight(txId: string): boolean {
+    return (this.heldLease?.inFlight ?? this.inFlight).has(txId);
+  }
+
+  rememberUnknownOutcome(key: string | null, txId: string): void {
+    if (key !== null) this.unknownOutcomes.set(key, txId);
+  }
+
+  /**
+   * Runs `fn` for idempotency key `key` at most once at a time in this handle; first
+   * settles an earlier attempt of the same key whose outcome was reported unknown
+   * (committed → its result; still pending → aborted now, or unknown again).
+   */
+  async onceForKey<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prior = this.keyed.get(key);
+    if (prior) await prior.catch(() => undefined);
+    const run = (async () => {
+      const txId = this.unknownOutcomes.get(key);
+      if (txId !== undefined) {
+        const st = await findTransaction(this, { txId });
+        if (st.status === "pending") {
+          const cur = await readSidecar(this.loc, txId);
+          if (cur && cur.sidecar.claimedBy === undefined) {
+            await writeSidecar(this.loc, { ...cur.sidecar, status: "aborted" }, cur.version).catch((e) => {
+              throw new CommitOutcomeUnknown(txId, key, e);
+            });
+            await deleteSidecar(this.loc, txId).catch(() => {});
+          } else if (cur) {
+            throw new CommitOutcomeUnknown(txId, key);
+          }
+        }
+        this.unknownOutcomes.delete(key);
+      }
+      return fn();
+    })();
+    this.keyed.set(key, run);
+    try {
+      return await run;
+    } finally {
+      if (this.keyed.get(key) === run) this.keyed.delete(key);
+    }
+  }
+
+  /**
+   * Where a transaction stands: by idempotency key or by transaction id (the `txId` of
+   * an `ERR_COMMIT_OUTCOME_UNKNOWN`). `committed` carries the entry (and its recorded result).
+   */
+  findTransaction(q: { idempotencyKey: string } | { txId: string }): Promise<TransactionStatus> {
+    return findTransaction(this, q);
+  }
+
+  /**
+   * Opens a graph. A read-write open first takes the graph's writer lease (waiting a
+   * bounded time, else `ERR_LEASE_HELD` naming the holder), publishes the lease's fence
+   * entry (so no writer of an older epoch can publish after it), then sweeps.
+   */
   static async open(loc: GraphLocation, opts: OpenOptions): Promise<Graph> {
-    const g = new Graph(loc, opts.mode, opts.warn);
+    const g = new Graph(loc, opts.mode, opts.warn, opts.idempotencyWindow);
     const head = await g.log.head();
     if (!head) {
       if (!opts.create) throw new StoreError("ERR_GRAPH_NOT_FOUND", `graph '${loc.graphId}' not found`, { graph: loc.graphId });
       g.assertWritable();
-      await g.init(opts.actor ?? null);
     }
-    if (opts.mode === "read-write" && opts.recover !== false) {
-      g.recovery = await sweep(g, typeof opts.recover === "object" ? opts.recover : {});
+    if (opts.mode === "read-write") {
+      g.heldLease = await Lease.acquire(loc, "writer", opts.lease);
+      try {
+        if (!head) await g.init(opts.actor ?? null);
+        // The fence: one entry under the new epoch (skipped when this process already
+        // holds the lease and the log already shows its epoch).
+        const now = head ? await g.log.head() : undefined;
+        if (now && (now.epoch ?? 0) < g.heldLease.epoch) await g.fence();
+        if (opts.recover !== false) g.recovery = await sweep(g, typeof opts.recover === "object" ? opts.recover : {});
+      } catch (e) {
+        await g.close();
+        throw e;
+      }
     }
     return g;
+  }
+
+  private heldLease: Lease | undefined;
+
+  /** The writer lease of a read-write handle (shared by this process's handles of the graph). */
+  get lease(): Lease | undefined {
+    return this.heldLease;
+  }
+
+  /** Publishes the lease's fence entry: it carries the new epoch and changes no branch. */
+  private async fence(): Promise<void> {
+    const lease = this.heldLease!;
+    const writer = newWriterToken();
+    const entry = await publishEntry(this, {
+      writer,
+      build: async (head) => {
+        const seq = head.seq + 1;
+        return {
+          format: 1, seq, commitId: newCommitId(seq), kind: "lease", branch: "main", parents: [], parentCommits: [], actor: LEASE_ACTOR,
+          timeUs: Date.now() * 1000, writer, state: null, branches: head.branches, epoch: lease.epoch,
+          note: { lease: { duty: lease.duty, owner: lease.owner, epoch: lease.epoch, tookOver: lease.acquisition.tookOver, previousOwner: lease.acquisition.previousOwner } },
+        };
+      },
+    });
+    await this.log.advanceHint(entry).catch((e) => this.warn("could not advance the manifest head hint", e));
+  }
+
+  /**
+   * Fencing, checked by the publish loop on every head it meets (no request): a writer
+   * never publishes on top of an entry written under a newer lease epoch.
+   */
+  assertLeaseFor(head: ManifestEntry): void {
+    const lease = this.heldLease;
+    if (!lease) return;
+    if ((head.epoch ?? 0) > lease.epoch) lease.markLost(`entry ${head.seq} was published under epoch ${head.epoch}`);
+    lease.assertHeld();
   }
 
   warn(msg: string, err?: unknown): void {
@@ -78,7 +213,7 @@ export class Graph {
     const entry: ManifestEntry = {
       format: 1, seq: 1, commitId: newCommitId(1), kind: "init", branch: "main", parents: [], parentCommits: [], actor,
       timeUs: Date.now() * 1000, writer: newWriterToken(), state: { tables: {}, schema: null },
-      branches: {},
+      branches: {}, epoch: this.epoch,
     };
     entry.branches.main = { id: "main", seq: 1, head: entry.commitId, from: null };
     try {
@@ -119,11 +254,11 @@ export class Graph {
     return commit(this, req);
   }
 
-  createBranch(name: string, opts: { from?: string | undefined; fromCommit?: string | undefined; actor: string | null; idempotencyKey?: string | undefined }): Promise<ManifestEntry> {
+  createBranch(name: string, opts: branches.BranchWriteOptions & { from?: string; fromCommit?: string }): Promise<ManifestEntry> {
     return branches.createBranch(this, name, opts);
   }
 
-  deleteBranch(name: string, opts: { actor: string | null; idempotencyKey?: string | undefined }): Promise<ManifestEntry> {
+  deleteBranch(name: string, opts: branches.BranchWriteOptions): Promise<ManifestEntry> {
     return branches.deleteBranch(this, name, opts);
   }
 
@@ -169,7 +304,11 @@ export class Graph {
     return text;
   }
 
-  close(): void {
+  /** Drops cached handles and releases this handle's share of the writer lease. */
+  async close(): Promise<void> {
     this.tables.close();
+    const lease = this.heldLease;
+    this.heldLease = undefined;
+    if (lease) await lease.release();
   }
 }

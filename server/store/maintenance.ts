@@ -3,7 +3,7 @@ import { StoreError } from "./errors.ts";
 import type { Graph } from "./graph.ts";
 import type { TableState } from "./manifest/entry.ts";
 import { listSidecars } from "./sidecar.ts";
-import { lanceBranchCreatedMs, tableNameOf, type TableOp } from "./tables.ts";
+import { lanceBranchCreatedMs, tableNameOf, withTableLock, type TableOp } from "./tables.ts";
 
 /** Actor of maintenance commits. */
 export const MAINTENANCE_ACTOR = "omnigraph:maintenance";
@@ -114,13 +114,22 @@ export async function cleanupVersions(graph: Graph, opts: { retentionMs?: number
     } catch {
       continue; // created by a transaction that has not written yet
     }
+    // Under the table's lock: no commit of this process writes the line meanwhile.
+    await withTableLock(graph.tables.lineLockKey(line.path, line.lanceBranch), async () => {
+    // The handle was opened before the lock: move it to latest inside it, or Lance's
+    // optimize would commit on a stale read version and conflict with our own writes.
+    await table.checkoutLatest();
     const versions = await table.listVersions();
     const oldestRef = Math.min(...versions.filter((v) => line.versions.has(v.version)).map((v) => v.timestamp.getTime()));
     // Lance compares version timestamps coarsely: keep a margin below the oldest reference.
     const margin = opts.marginMs ?? DEFAULT_CUTOFF_MARGIN_MS;
     const cutoff = Math.min(now - retention, Number.isFinite(oldestRef) ? oldestRef - margin : now - retention);
     const stats = await table.optimize({ cleanupOlderThan: new Date(cutoff) });
+    // LanceDB's optimize also compacts and commits on the line's latest, outside the
+    // manifest: the writer's cached handle no longer knows where latest is.
+    graph.tables.forgetWriteHandle(line.path, line.lanceBranch);
     report.lines.push({ path: line.path, lanceBranch: line.lanceBranch, cutoff: new Date(cutoff).toISOString(), versionsRemoved: stats.prune.oldVersionsRemoved });
+    });
   }
   return report;
 }

@@ -1,23 +1,18 @@
-import { hostname } from "node:os";
+import { isStorageError } from "../../drivers/errors.ts";
 import { newWriterToken } from "../../drivers/retry.ts";
 import { publish } from "./commit.ts";
 import { isStoreError } from "./errors.ts";
 import { failpoint } from "./failpoints.ts";
 import type { Graph } from "./graph.ts";
 import type { ManifestEntry, TableState } from "./manifest/entry.ts";
-import { deleteSidecar, listSidecars, type Sidecar } from "./sidecar.ts";
+import { deleteSidecar, listSidecars, writeSidecar, type Sidecar } from "./sidecar.ts";
 import { Snapshot } from "./snapshot.ts";
 
 /** The actor recovery commits as. */
 export const RECOVERY_ACTOR = "omnigraph:recovery";
 
-export interface SweepOptions {
-  /**
-   * A sidecar whose writer is not known to be dead is swept only once it is this old
-   * (default 5 minutes): a live writer's in-flight transaction is left alone.
-   */
-  staleAfterMs?: number;
-}
+/** Options of a sweep (none today: liveness comes from the writer lease alone). */
+export type SweepOptions = Record<string, never>;
 
 export type RecoveryOutcome = "already_published" | "rolled_forward" | "restored";
 
@@ -30,16 +25,16 @@ export interface RecoveryReport {
   audits: string[];
 }
 
-function writerIsDead(s: Sidecar, staleAfterMs: number): boolean {
-  if (Date.now() * 1000 - s.startedUs > staleAfterMs * 1000) return true;
-  if (s.host !== hostname()) return false;
-  if (s.pid === process.pid) return false;
-  try {
-    process.kill(s.pid, 0);
-    return false;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "ESRCH";
-  }
+/**
+ * May this sweep touch the sidecar? Only when its transaction can no longer publish by
+ * itself: its epoch's lease was superseded (an older epoch than the sweeper's, which
+ * holds the writer lease now), or it is this lease's own and not in flight in this
+ * process (its writer gave up on it). No clock and no pid is consulted.
+ */
+function abandoned(graph: Graph, s: Sidecar): boolean {
+  const epoch = s.epoch ?? 0;
+  if (epoch < graph.epoch) return true;
+  return epoch === graph.epoch && !graph.isInFlight(s.txId);
 }
 
 /** Finds an entry after `afterSeq` carrying `writer` (the sidecar's transaction, if published). */
@@ -62,14 +57,25 @@ async function findPublished(graph: Graph, afterSeq: number, head: ManifestEntry
  * is deleted. Every step re-checks what it does, so a sweep is idempotent and can be
  * interrupted at any point and run again.
  */
-export async function sweep(graph: Graph, opts: SweepOptions = {}): Promise<RecoveryReport> {
-  const staleAfterMs = opts.staleAfterMs ?? 5 * 60_000;
+export async function sweep(graph: Graph, _opts: SweepOptions = {}): Promise<RecoveryReport> {
+  graph.assertLeaseFor(graph.log.lastKnown ?? (await graph.log.head())!);
   const report: RecoveryReport = { handled: [], skipped: [], audits: [] };
   const sidecars = await listSidecars(graph.loc);
   const done: Sidecar[] = [];
-  for (const { sidecar: s } of sidecars) {
-    if (!writerIsDead(s, staleAfterMs)) {
-      report.skipped.push(s.txId);
+  for (const listed of sidecars) {
+    if (!abandoned(graph, listed.sidecar)) {
+      report.skipped.push(listed.sidecar.txId);
+      continue;
+    }
+    // Claim it (compare-and-swap): from here the writer's own CAS fails, so it can never
+    // report "not committed" for a transaction this sweep may publish.
+    let s: Sidecar;
+    try {
+      s = { ...listed.sidecar, claimedBy: graph.epoch };
+      await writeSidecar(graph.loc, s, listed.version);
+    } catch (e) {
+      if (!isStorageError(e, "ERR_PRECONDITION_FAILED") && !isStorageError(e, "ERR_NOT_FOUND")) throw e;
+      report.skipped.push(listed.sidecar.txId); // its writer moved it on meanwhile: the next sweep looks again
       continue;
     }
     const head = (await graph.log.head())!;
@@ -115,8 +121,9 @@ async function rollForward(graph: Graph, s: Sidecar): Promise<boolean> {
   try {
     const entry = await publish(graph, {
       branch: s.branch, kind: s.kind as ManifestEntry["kind"], actor: s.actor, base, writes,
+      identity: { txId: s.txId, epoch: s.epoch ?? 0, ...(s.idempotencyKey !== undefined ? { idempotencyKey: s.idempotencyKey } : {}), ...(s.replay !== undefined ? { replay: s.replay } : {}) },
       ...(s.schema !== null ? { schema: s.schema } : {}), ...(s.mergedParent != null ? { mergedParent: s.mergedParent } : {}), note: { ...(s.note ?? {}), recoveredBy: RECOVERY_ACTOR },
-    }, results, s.writer);
+    }, results, s.writer, s.baseSeq);
     await graph.log.advanceHint(entry).catch((e) => graph.warn("could not advance the manifest head hint", e));
     return true;
   } catch (e) {
@@ -148,15 +155,29 @@ async function restore(graph: Graph, s: Sidecar): Promise<string[]> {
   return restored;
 }
 
+/**
+ * One audit entry on `branch`. The audit writes and reads nothing, so it rebuilds its
+ * base on the current head and retries when the branch moved (a concurrent schema
+ * change, a re-created branch): an audit never makes the sweep, or the open, fail.
+ */
 async function publishAudit(graph: Graph, branch: string, items: RecoveryReport["handled"]): Promise<ManifestEntry | undefined> {
-  const head = (await graph.log.head())!;
-  const view = await graph.log.branch(head, branch);
-  if (!view) return undefined; // the branch is gone; nothing to annotate
-  const base = new Snapshot(graph.tables, branch, view.record, view.entry, head.seq, false);
-  const entry = await publish(graph, {
-    branch, kind: "recovery", actor: RECOVERY_ACTOR, base, writes: {}, reads: [],
-    note: { recovered: items.map((i) => ({ txId: i.txId, outcome: i.outcome, restoredTables: i.restoredTables })) },
-  }, {}, newWriterToken());
-  await graph.log.advanceHint(entry).catch((e) => graph.warn("could not advance the manifest head hint", e));
-  return entry;
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const head = (await graph.log.head())!;
+    const view = await graph.log.branch(head, branch);
+    if (!view) return undefined; // the branch is gone; nothing to annotate
+    const base = new Snapshot(graph.tables, branch, view.record, view.entry, head.seq, false);
+    try {
+      const entry = await publish(graph, {
+        branch, kind: "recovery", actor: RECOVERY_ACTOR, base, writes: {}, reads: [],
+        note: { recovered: items.map((i) => ({ txId: i.txId, outcome: i.outcome, restoredTables: i.restoredTables })) },
+      }, {}, newWriterToken(), undefined);
+      await graph.log.advanceHint(entry).catch((e) => graph.warn("could not advance the manifest head hint", e));
+      return entry;
+    } catch (e) {
+      if (isStoreError(e, "ERR_BRANCH_NOT_FOUND")) return undefined;
+      if (!isStoreError(e, "ERR_READ_SET_CONFLICT") && !isStoreError(e, "ERR_MANIFEST_CONFLICT")) throw e;
+    }
+  }
+  graph.warn(`recovery audit on branch '${branch}' gave up after repeated concurrent changes`);
+  return undefined;
 }

@@ -26,7 +26,17 @@ export const SidecarSchema = z.object({
   startedUs: z.number().int(),
   host: z.string(),
   pid: z.number().int(),
-  status: z.enum(["staged", "written"]),
+  /**
+   * staged → written (every table at its result) → deleted after publishing. `aborted`:
+   * the writer knows it never published and never will; a sweep only restores it.
+   */
+  status: z.enum(["staged", "written", "aborted"]),
+  /** Set (compare-and-swap) by the sweep that takes this sidecar over: the writer's own CAS then fails. */
+  claimedBy: z.number().int().nonnegative().optional(),
+  /** Writer lease epoch of the transaction (absent before leases = 0). */
+  epoch: z.number().int().nonnegative().optional(),
+  idempotencyKey: z.string().optional(),
+  replay: z.record(z.string(), z.unknown()).optional(),
   /** Tables the transaction writes: their base state (null = created here) and, once written, the result. */
   tables: z.record(z.string(), z.object({ base: TableStateSchema.nullable(), result: TableStateSchema.nullable() })),
   /** Tables removed from the branch state. */
@@ -43,8 +53,34 @@ export function newSidecarMeta(): { host: string; pid: number; startedUs: number
 }
 
 export async function writeSidecar(loc: GraphLocation, s: Sidecar, ifMatch?: string): Promise<string> {
-  const { version } = await loc.store.put(loc.sidecarKey(s.txId), JSON.stringify(s), ifMatch ? { ifMatch, writerToken: s.writer } : { ifNoneMatch: "*", writerToken: s.writer });
+  // No writer token: the retry layer gives each conditional write its own, so a sweep's
+  // claim and the writer's own CAS can never mistake each other's lost responses.
+  const { version } = await loc.store.put(loc.sidecarKey(s.txId), JSON.stringify(s), ifMatch ? { ifMatch } : { ifNoneMatch: "*" });
   return version;
+}
+
+/** Reads one sidecar, or undefined when it does not exist. */
+export async function readSidecar(loc: GraphLocation, txId: string): Promise<{ sidecar: Sidecar; version: string } | undefined> {
+  const key = loc.sidecarKey(txId);
+  try {
+    const got = await loc.store.get(key);
+    return { sidecar: parseSidecar(got.body, key), version: got.version };
+  } catch (e) {
+    if (isStorageError(e, "ERR_NOT_FOUND")) return undefined;
+    throw e;
+  }
+}
+
+function parseSidecar(body: Buffer, key: string): Sidecar {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(body.toString("utf8"));
+  } catch (e) {
+    throw new StoreError("ERR_MANIFEST_CORRUPT", `recovery sidecar ${key} is not valid JSON`, { key }, e);
+  }
+  const parsed = SidecarSchema.safeParse(raw);
+  if (!parsed.success) throw new StoreError("ERR_MANIFEST_CORRUPT", `recovery sidecar ${key} is malformed: ${parsed.error.issues[0]?.message}`, { key });
+  return parsed.data;
 }
 
 export async function deleteSidecar(loc: GraphLocation, txId: string): Promise<void> {
@@ -56,9 +92,7 @@ export async function listSidecars(loc: GraphLocation): Promise<{ sidecar: Sidec
   for await (const o of loc.store.list(loc.sidecarPrefix)) {
     try {
       const got = await loc.store.get(o.key);
-      const parsed = SidecarSchema.safeParse(JSON.parse(got.body.toString("utf8")));
-      if (!parsed.success) throw new StoreError("ERR_MANIFEST_CORRUPT", `recovery sidecar ${o.key} is malformed: ${parsed.error.issues[0]?.message}`, { key: o.key });
-      out.push({ sidecar: parsed.data, version: got.version });
+      out.push({ sidecar: parseSidecar(got.body, o.key), version: got.version });
     } catch (e) {
       if (isStorageError(e, "ERR_NOT_FOUND")) continue; // finished while we listed
       throw e;

@@ -108,6 +108,28 @@ export class LanceTables {
    * interleaved, and this throws {@link LanceInterleaved} (a manifest conflict).
    */
   async apply(tableKey: string, base: TableState | undefined, owner: string, ops: TableOp[]): Promise<TableState> {
+    // One Lance writer per table line in this process: data commits and maintenance on
+    // the same table never interleave here (other processes are caught by the checks).
+    if (!base || base.owner !== owner) return this.applyUnlocked(tableKey, base, owner, ops); // a new table or a fresh fork: nobody else writes it
+    return withTableLock(this.lineLockKey(base.path, base.lanceBranch), () => this.applyUnlocked(tableKey, base, owner, ops));
+  }
+
+  /**
+   * Forgets the cached write handle of a Lance line: something outside `apply` moved
+   * its Lance latest (version cleanup's `optimize` also compacts and commits), so the
+   * next write must take the checked path (checkout latest, restore the committed
+   * version) instead of the fast path that trusts the handle's version.
+   */
+  forgetWriteHandle(path: string, lanceBranch: string | null): void {
+    this.writeHandles.delete(`${path}|${lanceBranch ?? ""}`);
+  }
+
+  /** The process-wide lock key of a Lance line of this graph. */
+  lineLockKey(path: string, lanceBranch: string | null): string {
+    return `${this.loc.description()}|${path}|${lanceBranch ?? ""}`;
+  }
+
+  private async applyUnlocked(tableKey: string, base: TableState | undefined, owner: string, ops: TableOp[]): Promise<TableState> {
     const first = ops[0];
     let table: lancedb.Table;
     let version: number;
@@ -141,7 +163,8 @@ export class LanceTables {
     try {
       for (const op of rest) {
         const got = await this.runOp(tableKey, table, op, version);
-        if (op.kind === "compact" ? got < version : got !== version + 1) {
+        // Maintenance ops may add several versions; their content is verified in runOp.
+        if (op.kind === "compact" || op.kind === "create_index" ? got < version : got !== version + 1) {
           throw new LanceInterleaved(tableKey, version + 1, got, `another writer committed to ${tableKey} while this transaction was writing it (expected Lance version ${version + 1}, got ${got}); retry`);
         }
         version = got;
@@ -209,26 +232,34 @@ export class LanceTables {
           return (await table.addColumns(op.fields)).version;
         case "drop_columns":
           return (await table.dropColumns(op.names)).version;
-        case "create_index": {
-          const config = {
-            btree: lancedb.Index.btree(),
-            bitmap: lancedb.Index.bitmap(),
-            label_list: lancedb.Index.labelList(),
-            ivf_flat: lancedb.Index.ivfFlat(),
-          }[op.index];
-          await table.createIndex(op.column, { config, replace: true });
-          return table.version();
-        }
+        case "create_index":
         case "compact": {
-          // Keep every old version: cleanup is a separate, reference-aware job.
-          // Compaction may take several Lance commits, so density cannot be checked
-          // version by version; an interleaved append or delete changes the row count.
-          const rowsBefore = await table.countRows();
-          await table.optimize({ cleanupOlderThan: new Date(0) });
-          if ((await table.countRows()) !== rowsBefore) {
-            throw new LanceInterleaved(tableKey, before, await table.version(), `another writer committed to ${tableKey} during compaction; retry later`);
+          // Maintenance ops may take several Lance commits (compaction: ReserveFragments
+          // then Rewrite; an index build may merge deltas), and Lance rebases them over any
+          // data commit that lands in between — an update or an upsert keeps the row count,
+          // so neither version density nor counts can tell. They must not change content at
+          // all, so the proof is the content itself: the multiset of rows before and after
+          // must be identical (an O(table) scan, the same order as the rewrite). This
+          // catches any foreign writer, also one in another process that lost its lease;
+          // in-process writers are kept out by the table lock (`apply`).
+          const digestBefore = await contentDigest(table);
+          if (op.kind === "compact") {
+            // Keep every old version: cleanup is a separate, reference-aware job.
+            await table.optimize({ cleanupOlderThan: new Date(0) });
+          } else {
+            const config = {
+              btree: lancedb.Index.btree(),
+              bitmap: lancedb.Index.bitmap(),
+              label_list: lancedb.Index.labelList(),
+              ivf_flat: lancedb.Index.ivfFlat(),
+            }[op.index];
+            await table.createIndex(op.column, { config, replace: true });
           }
-          return table.version();
+          const got = await table.version();
+          if (got !== before && (await contentDigest(table)) !== digestBefore) {
+            throw new LanceInterleaved(tableKey, before, got, `another writer committed to ${tableKey} during ${op.kind === "compact" ? "compaction" : "an index build"} (the result's rows differ from version ${before}); nothing was published; retry later`);
+          }
+          return got;
         }
       }
     });
@@ -263,6 +294,62 @@ export class LanceTables {
   }
 }
 
+const tableLocks = new Map<string, Promise<unknown>>();
+
+/** Runs `fn` with the process-wide lock of one Lance line (FIFO per key). */
+export async function withTableLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  const prev = tableLocks.get(key) ?? Promise.resolve();
+  const run = prev.catch(() => undefined).then(fn);
+  const tail = run.catch(() => undefined);
+  tableLocks.set(key, tail);
+  try {
+    return await run;
+  } finally {
+    if (tableLocks.get(key) === tail) tableLocks.delete(key);
+  }
+}
+
+/**
+ * An order-independent digest of a table's rows at the handle's version: the row count
+ * and two independent 32-bit sums (mod 2^32) of per-row hashes of the row's values. Not
+ * cryptographic: it detects another writer's change, not an adversary (~2^-64 to miss).
+ */
+export async function contentDigest(table: lancedb.Table): Promise<string> {
+  let a = 0;
+  let b = 0;
+  let count = 0;
+  for await (const batch of table.query()) {
+    const cols = batch.schema.fields.map((f) => batch.getChild(f.name)!);
+    for (let i = 0; i < batch.numRows; i++) {
+      let h1 = 0x811c9dc5;
+      let h2 = 0x9747b28c;
+      for (let c = 0; c < cols.length; c++) {
+        const text = `${c}:${stableValue(cols[c]!.get(i))}|`;
+        for (let k = 0; k < text.length; k++) {
+          const ch = text.charCodeAt(k);
+          h1 = Math.imul(h1 ^ ch, 0x01000193);
+          h2 = Math.imul(h2 ^ ch, 0x5bd1e995);
+          h2 ^= h2 >>> 15;
+        }
+      }
+      a = (a + (h1 >>> 0)) >>> 0;
+      b = (b + (h2 >>> 0)) >>> 0;
+      count++;
+    }
+  }
+  return `${count}:${a.toString(16)}:${b.toString(16)}`;
+}
+
+function stableValue(v: unknown): string {
+  if (v === null || v === undefined) return "∅";
+  if (typeof v === "string") return v;
+  if (typeof v === "number") return String(v);
+  if (typeof v === "bigint") return `${v}n`;
+  if (v instanceof Uint8Array) return Buffer.from(v).toString("base64");
+  if (typeof v === "object" && v !== null && "toJSON" in v && typeof (v as { toJSON: unknown }).toJSON === "function") return JSON.stringify((v as { toJSON(): unknown }).toJSON(), (_k, x: unknown) => (typeof x === "bigint" ? `${x}n` : x));
+  return JSON.stringify(v);
+}
+
 async function guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
@@ -275,7 +362,7 @@ async function guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
 function lanceError(what: string, e: unknown): StoreError {
   const msg = (e as Error)?.message ?? String(e);
   // Lance reports a lost optimistic-concurrency race as a commit conflict.
-  if (/conflict|Retryable commit|preempted/i.test(msg)) {
+  if (/conflict|Retryable commit|preempted|Incompatible transaction/i.test(msg)) {
     return new ManifestConflict(what, null, null, `Lance refused ${what} because of a concurrent commit: ${msg.split("\n")[0]}`);
   }
   return new StoreError("ERR_LANCE", `Lance failed to ${what}: ${msg.split("\n")[0]}`, { operation: what }, e);

@@ -16,7 +16,8 @@ test("16 concurrent mutations (the per-actor admission cap) to one graph all com
     conforms(t, "cluster_mutate", r);
   }
   const ids = new Set(replies.map((r) => (r.json as { commit: { graph_commit_id: string } }).commit.graph_commit_id));
-  t.is(ids.size, 16);
+  // Group commit (issue 12): concurrent requests may share a commit id; each row is stored once (counted below).
+  t.true(ids.size >= 1 && ids.size <= 16);
   const n = await call(s.url, "POST", "/graphs/social/query", { body: { query: "query q() { match { $p: Person } return { count($p) as n } }" } });
   t.is((n.json as { rows: { n: number }[] }).rows[0]!.n, 16);
 });

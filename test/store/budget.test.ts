@@ -63,8 +63,11 @@ function strip(c: Cost & { result?: unknown }): Cost {
 }
 
 /** A graph with table `node:T` = [t0] on main, written by `g` (its handle is warm). */
+/** A lease period far longer than the test, so no background renewal lands inside a measurement (renewal is measured on its own). */
+const QUIET_LEASE = { durationMs: 3_600_000 };
+
 async function graphWithTable(loc: GraphLocation): Promise<Graph> {
-  const g = await Graph.open(loc, { mode: "read-write", create: true });
+  const g = await Graph.open(loc, { mode: "read-write", create: true, lease: QUIET_LEASE });
   await g.commit({ branch: "main", kind: "schema", actor: "setup", base: await g.snapshot(), writes: { "node:T": [create, add(["t0", 0])] } });
   return g;
 }
@@ -147,7 +150,7 @@ for (const target of storeTargets()) {
     const costs: Cost[][] = [];
     for (const n of [2, 50]) {
       const { loc, counter } = counted(target, newGraphId());
-      const g = await Graph.open(loc, { mode: "read-write", create: true });
+      const g = await Graph.open(loc, { mode: "read-write", create: true, lease: QUIET_LEASE });
       const writes = Object.fromEntries(Array.from({ length: n }, (_, i) => [`node:T${i}`, [create]]));
       await g.commit({ branch: "main", kind: "schema", actor: "setup", base: await g.snapshot(), writes });
       const made = strip(await measure(counter, () => g.createBranch("b", { from: "main", actor: "budget" })));
@@ -233,8 +236,21 @@ for (const target of storeTargets()) {
     await row("history of 20 commits (warm handle, entries cached)", () => ro.history("main", { limit: 20 }), reader.counter);
     const sweep = await row("recovery sweep, no sidecars", () => g.recover(), counter, "sweeps are a cold path (open of a writer, the leased worker): one LIST of __recovery/");
     t.is(sweep.byOp.list, 1, "the sweep LISTs __recovery/ once");
+    base = await g.snapshot();
+    const keyed = await row("commit one row with an idempotency key (warm handle)", async () => g.commit({ branch: "main", kind: "commit", actor: "budget", base, writes: { "node:T": [add(["k", 1])] }, idempotencyKey: "budget-1" }),
+      counter, "first keyed request of the handle: includes the one-time window scan");
+    base = await g.snapshot();
+    const keyedWarm = await row("commit one row with another idempotency key (index warm)", async () => g.commit({ branch: "main", kind: "commit", actor: "budget", base, writes: { "node:T": [add(["k2", 1])] }, idempotencyKey: "budget-2" }));
+    t.is(keyedWarm.total, commit.total, "a keyed commit on a warm handle costs what an unkeyed one does");
+    t.true(keyed.total >= keyedWarm.total);
+    await row("writer lease renewal", () => g.lease!.renew());
     ro.close();
-    g.close();
+    const release = await row("close a read-write handle (releases the writer lease)", () => g.close());
+    t.is(release.byKind["put:cas"], 1, "one compare-and-swap releases the lease");
+    const reopened = counted(target, graphId);
+    const open = await row("read-write open of a graph whose writer lease is free (take lease + fence entry + sweep)", async () => (await Graph.open(reopened.loc, { mode: "read-write" })).close(), reopened.counter,
+      "includes the close (1 CAS); the fence is one create-only entry and a hint CAS");
+    t.is(open.byOp.list, 1, "only the sweep LISTs");
 
     const pad = (s: string | number, n: number) => String(s).padEnd(n);
     const lines = [

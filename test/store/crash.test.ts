@@ -141,7 +141,7 @@ async function prepareCase(target: StoreTarget, fp: FailpointName): Promise<Case
   await prepare(g);
   const before = await stateOf(g);
   const featureHead = (await g.snapshot({ branch: FEATURE })).commitId;
-  g.close();
+  await g.close(); // releases the writer lease: the child takes it at once
   const op = opOf(fp);
   return { loc, graphId, op, before, after: stateAfter(op, before), featureHead };
 }
@@ -248,13 +248,13 @@ for (const fp of FAILPOINTS) {
     if (prior) {
       await fire(prior, () => runOperation(g, "commit"));
       await sleep(3); // `staleAfterMs: 0` still needs the clock to move past the sidecar's start
-      await fire(fp, () => g.recover({ staleAfterMs: 0 }));
+      await fire(fp, () => g.recover());
     } else {
       await fire(fp, () => runOperation(g, c.op as Exclude<CrashOp, "recovery">));
     }
     await checkReadOnly(t, c, fp, memory);
     await sleep(3);
-    const report = await g.recover({ staleAfterMs: 0 });
+    const report = await g.recover();
     await checkRecovered(t, c, fp, g, report);
     g.close();
   });

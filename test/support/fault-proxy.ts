@@ -27,6 +27,41 @@ export interface ProxyRecord {
   bytes: number;
   /** Conditional headers sent (`If-None-Match:*`, `If-Match:<etag>`) and injected faults. */
   cond: string | undefined;
+  /** When the request arrived and when its response ended (performance.now() ms; end undefined while open). */
+  start: number;
+  end: number | undefined;
+}
+
+/** Options of a {@link FaultProxy}. */
+export interface FaultProxyOptions {
+  /**
+   * Fixed latency added to every request before it is forwarded (ms), to model a
+   * remote object store's round trip in front of a loopback one (17 ms ≈ R2 from a
+   * nearby region). 0 = none.
+   */
+  delayMs?: number;
+}
+
+/**
+ * Sequential round trips among `records`: grouped greedily by start time; a request
+ * that starts after the first request of the current group has ended opens a new
+ * group, so requests issued in parallel count once (the same rule as
+ * `CountingStore.roundTrips`, applied at the wire).
+ */
+export function roundTripsOf(records: ProxyRecord[]): number {
+  const sorted = [...records].sort((a, b) => a.start - b.start);
+  let rounds = 0;
+  let roundFirstEnd = -Infinity;
+  for (const r of sorted) {
+    const end = r.end ?? Infinity;
+    if (r.start >= roundFirstEnd) {
+      rounds++;
+      roundFirstEnd = end;
+    } else {
+      roundFirstEnd = Math.min(roundFirstEnd, end);
+    }
+  }
+  return rounds;
 }
 
 /** Which requests a fault applies to: an HTTP method, or any test on method and path. */
@@ -49,12 +84,18 @@ interface Rule {
 export class FaultProxy {
   private server: Server | undefined;
   private rules: Rule[] = [];
+  private holds: { match: FaultMatch; fn: () => Promise<void>; remaining: number }[] = [];
   private stalled: ServerResponse[] = [];
   /** Every request received, oldest first. */
   readonly log: ProxyRecord[] = [];
   endpoint = "";
 
-  constructor(readonly upstream: string, readonly protocol: "s3" | "gcs" = "s3") {}
+  /** Added latency per request (ms); may be changed between measurements. */
+  delayMs: number;
+
+  constructor(readonly upstream: string, readonly protocol: "s3" | "gcs" = "s3", opts: FaultProxyOptions = {}) {
+    this.delayMs = opts.delayMs ?? 0;
+  }
 
   async start(): Promise<this> {
     const up = new URL(this.upstream);
@@ -63,6 +104,14 @@ export class FaultProxy {
     await new Promise<void>((r) => this.server!.listen(0, "127.0.0.1", r));
     this.endpoint = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this;
+  }
+
+  /**
+   * Deterministic interleavings: when the store has answered the next `times` requests
+   * matching `match`, run `fn` (another actor's steps) before the client hears back.
+   */
+  hold(match: FaultMatch, fn: () => Promise<void>, times = 1): void {
+    this.holds.push({ match, fn, remaining: times });
   }
 
   /** The next `times` requests matching `match` (all, when omitted) suffer `fault`. */
@@ -94,6 +143,11 @@ export class FaultProxy {
 
   since(mark: number): ProxyRecord[] {
     return this.log.slice(mark);
+  }
+
+  /** Sequential round trips since `mark` (see {@link roundTripsOf}). */
+  roundTripsSince(mark = 0): number {
+    return roundTripsOf(this.log.slice(mark));
   }
 
   /** Requests by kind since `mark`. */
@@ -132,7 +186,8 @@ export class FaultProxy {
     } catch {
       // keep the raw path
     }
-    const rec: ProxyRecord = { kind, method, path, status: undefined, bytes: 0, cond: undefined };
+    const rec: ProxyRecord = { kind, method, path, status: undefined, bytes: 0, cond: undefined, start: performance.now(), end: undefined };
+    res.on("close", () => (rec.end ??= performance.now()));
     this.log.push(rec);
     const fault = this.take(method, path);
     if (fault) cond.push(`INJECTED-${fault}`);
@@ -147,6 +202,16 @@ export class FaultProxy {
       req.on("end", () => this.cannedError(res, fault, rec));
       return;
     }
+    if (this.delayMs > 0) {
+      // Hold the request (its body buffers in the socket) for the modelled latency.
+      req.pause();
+      setTimeout(() => this.forward(req, res, up, url, method, kind, rec, fault), this.delayMs);
+      return;
+    }
+    this.forward(req, res, up, url, method, kind, rec, fault);
+  }
+
+  private forward(req: IncomingMessage, res: ServerResponse, up: URL, url: string, method: string, kind: string, rec: ProxyRecord, fault: ProxyFault | undefined): void {
     const upstreamReq = httpRequest(
       { host: up.hostname, port: up.port, method, path: url, headers: req.headers },
       (upRes) => {
@@ -159,8 +224,13 @@ export class FaultProxy {
           return;
         }
         upRes.on("data", (c: Buffer) => (rec.bytes += c.length));
-        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-        upRes.pipe(res);
+        const hold = this.holds.find((h) => h.remaining > 0 && (typeof h.match === "string" ? h.match === method : h.match(method, rec.path)));
+        if (hold) hold.remaining--;
+        upRes.pause();
+        void (hold ? hold.fn() : Promise.resolve()).finally(() => {
+          res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+          upRes.pipe(res);
+        });
       },
     );
     upstreamReq.on("error", () => res.socket?.destroy());

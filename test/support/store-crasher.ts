@@ -13,10 +13,13 @@ import { runOperation, type CrashOp } from "../store/crash-ops.ts";
 
 const [url, graphId, op] = process.argv.slice(2) as [string, string, CrashOp];
 const loc = new GraphLocation(await openChildStore(url), `graphs/${graphId}`, graphId, undefined);
+// A short lease: the parent's next read-write open takes it over from this dead
+// process after one lease period (it waits for the period the lease object records).
+const lease = { durationMs: 1500 };
 if (op === "recovery") {
-  await Graph.open(loc, { mode: "read-write" });
+  await Graph.open(loc, { mode: "read-write", lease });
 } else {
-  const g = await Graph.open(loc, { mode: "read-write", recover: false });
+  const g = await Graph.open(loc, { mode: "read-write", recover: false, lease });
   await runOperation(g, op);
 }
 process.stdout.write(`finished ${op} without crashing\n`);

@@ -40,10 +40,10 @@ function whereOf(w: TypedWhere, ctx: EvalContext): { sql: string | undefined; ho
  * Runs a mutation's statements in order against a working set over the snapshot:
  * keyed inserts upsert (id = key), unkeyed inserts are strict (generated ULID ids),
  * edge inserts connect node ids, updates rewrite matching nodes, deletes remove
- * matching rows and a node delete cascades to every incident edge.
+ * matching rows and a node delete cascades to every incident edge. With `ws`, the
+ * statements run on an existing working set (a batch: later requests see earlier ones).
  */
-export async function runMutation(q: TypedMutation, catalog: Catalog, reader: SnapshotReader, params: Map<string, Value>): Promise<WorkingSet> {
-  const ws = new WorkingSet(catalog, reader);
+export async function runMutation(q: TypedMutation, catalog: Catalog, reader: SnapshotReader, params: Map<string, Value>, ws = new WorkingSet(catalog, reader)): Promise<WorkingSet> {
   const ctx: EvalContext = { params, now: Date.now() };
   const newId = monotonicFactory();
   for (const st of q.statements) {

@@ -13,6 +13,12 @@ interface TypeChanges {
   deletes: Set<string>;
 }
 
+/** Pending changes at one moment ({@link WorkingSet.checkpoint}). */
+export interface WorkingSetCheckpoint {
+  readonly types: ReadonlyMap<string, TypeChanges>;
+  readonly reads: ReadonlySet<string>;
+}
+
 /**
  * Pending changes of one write (a mutation query, a load batch, a merge) layered over
  * a snapshot. Reads through the working set see the snapshot with the pending
@@ -57,6 +63,39 @@ export class WorkingSet {
     c.upserts.delete(id);
     c.strict.delete(id);
     c.deletes.add(id);
+  }
+
+  /**
+   * A copy of the pending changes, for {@link restore}: a batch of requests (group
+   * commit) validates each request on the shared working set and rolls back one that
+   * fails, so it fails alone.
+   */
+  checkpoint(): WorkingSetCheckpoint {
+    const types = new Map<string, TypeChanges>();
+    for (const [k, c] of this.byType) types.set(k, { type: c.type, upserts: new Map(c.upserts), strict: new Set(c.strict), deletes: new Set(c.deletes) });
+    return { types, reads: new Set(this.reads) };
+  }
+
+  restore(cp: WorkingSetCheckpoint): void {
+    this.byType.clear();
+    for (const [k, c] of cp.types) this.byType.set(k, { type: c.type, upserts: new Map(c.upserts), strict: new Set(c.strict), deletes: new Set(c.deletes) });
+    this.reads.clear();
+    for (const r of cp.reads) this.reads.add(r);
+  }
+
+  /** Rows changed since `cp` (upserted to a new value, or deleted), per entity kind. */
+  changedSince(cp: WorkingSetCheckpoint): { nodes: number; edges: number } {
+    let nodes = 0;
+    let edges = 0;
+    for (const [k, c] of this.byType) {
+      const was = cp.types.get(k);
+      let n = 0;
+      for (const [id, row] of c.upserts) if (was?.upserts.get(id) !== row) n++;
+      for (const id of c.deletes) if (!was?.deletes.has(id)) n++;
+      if (c.type.kind === "node") nodes += n;
+      else edges += n;
+    }
+    return { nodes, edges };
   }
 
   pending(t: GraphType): TypeChanges | undefined {

@@ -3,6 +3,8 @@ import { AuthError } from "../../auth/errors.ts";
 import type { Action } from "../../auth/identity.ts";
 import { QueryBudget } from "../../engine/read/budget.ts";
 import type { GraphHandle } from "../../runtime/handles.ts";
+import type { MutationRequest } from "../../runtime/group-commit.ts";
+import type { MutationResult } from "../../engine/engine.ts";
 import { HttpError } from "../http-error.ts";
 import type { AppDeps, Ctx, RouteSpec } from "../state.ts";
 import { ErrorOutputSchema } from "../contract/schemas.ts";
@@ -48,6 +50,13 @@ export async function inWriteQueue<T extends { commit?: unknown }>(ctx: Ctx, dep
   const h = handleOf(ctx);
   const out = await h.writes.run(() => fn(h));
   if (out.commit) deps.metrics.commits.inc({ kind });
+  return out;
+}
+
+/** A mutation through the graph's group commit pipeline (issue 12): batched with concurrent ones, its own result. */
+export async function inGroupCommit(ctx: Ctx, deps: AppDeps, req: MutationRequest): Promise<MutationResult> {
+  const out = await handleOf(ctx).commits.mutate(req);
+  if (out.commit) deps.metrics.commits.inc({ kind: "mutate" });
   return out;
 }
 

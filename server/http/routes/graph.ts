@@ -21,7 +21,7 @@ import { RuntimeError } from "../../runtime/errors.ts";
 import { HttpError } from "../http-error.ts";
 import { bodyLimit } from "../middleware/body-limits.ts";
 import type { AppDeps, Ctx, RouteSpec } from "../state.ts";
-import { actorOf, handleOf, idempotencyKeyOf, inWriteQueue, isAllowed, json, markDeprecated, queryBudgetOf, requireAllowed, responses } from "./common.ts";
+import { actorOf, handleOf, idempotencyKeyOf, inGroupCommit, inWriteQueue, isAllowed, json, markDeprecated, queryBudgetOf, requireAllowed, responses } from "./common.ts";
 
 const IF_GRAPH_COMMIT = "omnigraph-if-graph-commit";
 const COMMIT_ID = /^[0-9A-Za-z]{26}$/;
@@ -59,9 +59,7 @@ async function runMutation(ctx: Ctx, deps: AppDeps, route: RouteSpec, expectComm
   const b = ctx.state.body as ChangeRequest;
   markDeprecated(ctx, route);
   const idempotencyKey = idempotencyKeyOf(ctx);
-  const out = await inWriteQueue(ctx, deps, "mutate", (h) =>
-    h.engine.mutate({ query: b.query, name: b.name ?? undefined, params: b.params ?? {}, branch: orMain(b.branch), actor: actorOf(ctx), expectCommit, idempotencyKey }),
-  );
+  const out = await inGroupCommit(ctx, deps, { query: b.query, name: b.name ?? undefined, params: b.params ?? {}, branch: orMain(b.branch), actor: actorOf(ctx), expectCommit, idempotencyKey });
   json(ctx, toChangeOutput(out));
 }
 
@@ -160,7 +158,7 @@ export const GRAPH_ROUTES: RouteSpec[] = [
         if (deps.config.role === "reader") {
           throw new RuntimeError("ERR_WRITE_ON_READER", `this server is a read replica and does not accept writes${deps.config.writer_url ? `; send writes to ${deps.config.writer_url}` : ""}`, deps.config.writer_url ? { writer_url: deps.config.writer_url } : {});
         }
-        const out = await inWriteQueue(ctx, deps, "mutate", (g) => g.engine.mutate({ query: b.query_source, name: b.query_name ?? undefined, params: b.params ?? {}, branch: orMain(b.branch), actor: actorOf(ctx) }));
+        const out = await inGroupCommit(ctx, deps, { query: b.query_source, name: b.query_name ?? undefined, params: b.params ?? {}, branch: orMain(b.branch), actor: actorOf(ctx) });
         json(ctx, { query_name: out.queryName, target: { branch: out.branch, snapshot: null }, row_count: 1, columns: ["affected_nodes", "affected_edges"], rows: [{ affected_nodes: out.affectedNodes, affected_edges: out.affectedEdges }] });
         return;
       }

@@ -48,7 +48,7 @@ export const BranchRecordSchema = z.object({
 export type BranchRecord = z.infer<typeof BranchRecordSchema>;
 
 export const ENTRY_KINDS = [
-  "init", "commit", "load", "schema", "merge", "branch_create", "branch_delete", "recovery", "maintenance",
+  "init", "commit", "load", "schema", "merge", "branch_create", "branch_delete", "recovery", "maintenance", "lease", "repair",
 ] as const;
 export type EntryKind = (typeof ENTRY_KINDS)[number];
 
@@ -73,6 +73,18 @@ export const ManifestEntrySchema = z.object({
   branches: z.record(z.string(), BranchRecordSchema),
   /** Kind-specific facts (recovery outcome, maintenance job, merge outcome…). */
   note: z.record(z.string(), z.unknown()).optional(),
+  /**
+   * Writer lease epoch the entry was published under (docs/design/leases.md). Epochs
+   * never decrease along the log; a writer refuses to publish on a newer epoch. Absent
+   * on entries written before leases (= epoch 0).
+   */
+  epoch: z.number().int().nonnegative().optional(),
+  /** Transaction id (the recovery sidecar's): `Graph.findTransaction({txId})`. */
+  txId: z.string().optional(),
+  /** The client's idempotency key: a repeated request returns this entry's result. */
+  idempotencyKey: z.string().optional(),
+  /** What the caller needs to rebuild its original response on a replay (opaque JSON). */
+  replay: z.record(z.string(), z.unknown()).optional(),
 });
 export type ManifestEntry = z.infer<typeof ManifestEntrySchema>;
 

@@ -33,9 +33,13 @@ export class ManifestLog {
   /** Highest sequence known to exist. */
   private known: ManifestEntry | undefined;
 
+  /** Called with every entry this log reads or appends (the transaction index listens). */
+  onEntry: ((e: ManifestEntry) => void) | undefined;
+
   constructor(readonly loc: GraphLocation) {}
 
   private remember(e: ManifestEntry): ManifestEntry {
+    if (!this.cache.has(e.seq)) this.onEntry?.(e);
     if (this.cache.size >= ENTRY_CACHE_MAX) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(e.seq, e);
     if (!this.known || e.seq > this.known.seq) this.known = e;
@@ -60,7 +64,7 @@ export class ManifestLog {
 
   async read(seq: number): Promise<ManifestEntry> {
     const e = await this.tryRead(seq);
-    if (!e) throw new StoreError("ERR_MANIFEST_CORRUPT", `manifest entry ${seq} is missing`, { seq });
+    if (!e) throw new StoreError("ERR_MANIFEST_CORRUPT", `manifest entry ${seq} is missing`, { seq, key: this.loc.logKey(seq) });
     return e;
   }
 
@@ -79,25 +83,50 @@ export class ManifestLog {
       // Probing h+1 and h+2 (rather than the hint and h+1) keeps "one commit since" — a
       // reader behind a writer — at one round trip: the hint alone never proves a head.
       const [next, after] = await Promise.all([this.tryRead(known.seq + 1), this.tryRead(known.seq + 2)]);
+      if (!next && after) throw this.hole(known.seq + 1);
       if (!after) return next ?? known;
       await this.refreshHint();
-      const from = this.hint && this.hint.entry.seq > after.seq ? this.hint.entry : after;
-      return this.gallop(from);
+      if (this.hint && this.hint.entry.seq > after.seq) return (await this.gallopFromSeq(this.hint.entry.seq)) ?? this.gallop(after);
+      return this.gallop(after);
     }
     await this.refreshHint();
-    if (this.hint) return this.gallop(this.hint.entry);
+    if (this.hint) {
+      const found = await this.gallopFromSeq(this.hint.entry.seq);
+      if (found) return found;
+    }
     const first = await this.tryRead(1);
     return first ? this.gallop(first) : undefined;
   }
 
-  /** From an entry known to exist, finds the last existing one. */
+  /**
+   * Starts from the hint's sequence, reading the LOG object there (the hint is a copy
+   * and never proves an entry: a corrupt log object at that sequence must be seen the
+   * same way the warm path sees it) together with the next two, in one round trip.
+   * Undefined when the log has no entry there (the hint is ahead of a lost entry).
+   */
+  private async gallopFromSeq(seq: number): Promise<ManifestEntry | undefined> {
+    const [at, next, after] = await Promise.all([this.tryRead(seq), this.tryRead(seq + 1), this.tryRead(seq + 2)]);
+    if (!at) return undefined;
+    if (!next && after) throw this.hole(seq + 1);
+    if (!next) return at;
+    if (!after) return next;
+    return this.gallop(after);
+  }
+
+  /**
+   * From an entry known to exist, finds the last existing one. Every probe of a
+   * sequence s also reads s+1 in the same round trip, so the head h is only returned
+   * once h+1 is known missing AND h+2 too: a hole right after the head is corruption
+   * on this (cold) path exactly as on the warm one.
+   */
   private async gallop(from: ManifestEntry): Promise<ManifestEntry> {
     let lo = from; // exists
     let step = 1;
     let hi: number; // first sequence known missing
     for (;;) {
-      const probe = await this.tryRead(lo.seq + step);
+      const [probe, beyond] = await Promise.all([this.tryRead(lo.seq + step), step === 1 ? this.tryRead(lo.seq + 2) : Promise.resolve(undefined)]);
       if (!probe) {
+        if (beyond) throw this.hole(lo.seq + 1);
         hi = lo.seq + step;
         break;
       }
@@ -110,7 +139,20 @@ export class ManifestLog {
       if (probe) lo = probe;
       else hi = mid;
     }
+    if (hi !== lo.seq + 1 || step !== 1) {
+      // Binary search ended at lo (lo+1 missing): make sure lo+2 is missing too.
+      if (await this.tryRead(lo.seq + 2)) throw this.hole(lo.seq + 1);
+    }
     return lo;
+  }
+
+  /**
+   * The head rule's one exception: entries are dense, so entry n+1 missing while n+2
+   * exists means an entry was lost (not a head). Both paths refuse it the same way.
+   */
+  private hole(missing: number): StoreError {
+    const key = this.loc.logKey(missing);
+    return new StoreError("ERR_MANIFEST_CORRUPT", `manifest entry ${missing} is missing but a later one exists (a hole in the log); run \`omnigraph repair\``, { key, seq: missing, hole: true });
   }
 
   /** GETs the hint (conditionally, when we hold a copy). Never throws on a missing hint. */
@@ -121,8 +163,8 @@ export class ManifestLog {
         : await this.loc.store.get(this.loc.hintKey);
       if (!got) return;
       const entry = decodeEntry(got.body, this.loc.hintKey);
+      // Not cached as the log entry: only the log object itself counts.
       this.hint = { version: got.version, entry };
-      this.remember(entry);
     } catch (e) {
       if (isStorageError(e, "ERR_NOT_FOUND")) return;
       // A corrupt hint is not fatal: it is only an optimisation. Fall back to probing.

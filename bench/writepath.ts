@@ -1,0 +1,320 @@
+// Write-path benchmarks (issue 12): every request at the wire, through a counting
+// proxy that adds a FIXED latency per request in front of the real RGW, so request
+// counts and sequential round trips turn into the latency a remote object store gives.
+//
+//   npm run bench:writepath                              17 ms and 0 ms, 10 prior commits
+//   npm run bench:writepath -- --delays 17 --history 1000   one configuration
+//   npm run bench:writepath -- --n 5                     samples per operation
+//
+// Needs RGW (`source /work/rgw/run/env`). Results merge into
+// bench/results/writepath.json (keyed by delay × history) and are rendered to
+// bench/results/writepath.md, which bench/run.ts copies into RESULTS.md.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { GraphEngine } from "../server/engine/engine.ts";
+import { keyOf, toArrow, type EntityRow } from "../server/engine/storage/columns.ts";
+import { findNode } from "../server/engine/schema/catalog.ts";
+import { GroupCommit } from "../server/runtime/group-commit.ts";
+import { Maintenance } from "../server/runtime/maintenance.ts";
+import { Graph } from "../server/store/graph.ts";
+import { rgwEnv } from "../test/support/rgw.ts";
+import { FaultProxy } from "../test/support/fault-proxy.ts";
+import { fmtCounts, fmtNum, median, medianCounts } from "./lib/stats.ts";
+import { rgwTarget, type Target } from "./lib/targets.ts";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const OUT_JSON = `${HERE}/results/writepath.json`;
+const OUT_MD = `${HERE}/results/writepath.md`;
+
+const SCHEMA = `
+node Person { name: String @key  age: I32? }
+node Tag { name: String @key }
+`;
+const INSERT = `query q($n: String, $a: I32) { insert Person { name: $n, age: $a } }`;
+const READ = `query q($n: String) { match { $p: Person { name: $n } } return { $p.name, $p.age } }`;
+const UPDATE = `query q($n: String, $a: I32) { update Person set { age: $a } where name = $n }`;
+const DELETE = `query q($n: String) { delete Person where name = $n }`;
+
+/** One measured operation. */
+export interface OpResult {
+  op: string;
+  n: number;
+  p50Ms: number;
+  requests: number;
+  byKind: Record<string, number>;
+  roundTrips: number;
+  note?: string;
+}
+
+export interface ConfigResult {
+  /** Which build was measured (`--label`, e.g. before / after a change). */
+  label: string;
+  delayMs: number;
+  history: number;
+  tables: number;
+  at: string;
+  seconds: number;
+  ops: OpResult[];
+  peakRssMb: number;
+}
+
+interface Sample {
+  ms: number;
+  kinds: Record<string, number>;
+  rt: number;
+}
+
+async function measure(proxy: FaultProxy, fn: () => Promise<unknown>): Promise<Sample> {
+  const m = proxy.mark();
+  const t0 = performance.now();
+  await fn();
+  const ms = performance.now() - t0;
+  // Let trailing responses finish so their end times are known.
+  await new Promise((r) => setImmediate(r));
+  return { ms, kinds: proxy.countsSince(m), rt: proxy.roundTripsSince(m) };
+}
+
+function summarize(op: string, samples: Sample[], note?: string): OpResult {
+  const byKind = medianCounts(samples.map((s) => s.kinds));
+  return {
+    op, n: samples.length, p50Ms: median(samples.map((s) => s.ms)), byKind,
+    requests: median(samples.map((s) => Object.values(s.kinds).reduce((a, b) => a + b, 0))),
+    roundTrips: median(samples.map((s) => s.rt)),
+    ...(note ? { note } : {}),
+  };
+}
+
+/** Prior commits, each a one-row Lance append to Person (one fragment each), written directly (no proxy). */
+async function growHistory(engine: GraphEngine, count: number, label: string): Promise<void> {
+  const snap0 = await engine.graph.snapshot();
+  const catalog = await engine.catalogOf(snap0);
+  const person = findNode(catalog, "Person")!;
+  for (let i = 0; i < count; i++) {
+    const base = await engine.graph.snapshot();
+    const row: EntityRow = { id: `${label}-${i}`, props: { name: `${label}-${i}`, age: i } };
+    await engine.graph.commit({ branch: "main", kind: "commit", actor: "bench", base, writes: { [keyOf(person)]: [{ kind: "add", data: toArrow(person, [row]) }] }, reads: [keyOf(person)] });
+  }
+}
+
+let seq = 0;
+const fresh = (p: string) => `${p}-${process.pid}-${++seq}`;
+
+async function runConfig(target: Target, env: NonNullable<ReturnType<typeof rgwEnv>>, delayMs: number, history: number, n: number, log: (s: string) => void): Promise<ConfigResult> {
+  const started = Date.now();
+  const prefix = `graphs/wp-${delayMs}-${history}-${Date.now().toString(36)}`;
+  // Setup without the proxy: schema, one Tag row (the second table), `history` prior commits.
+  const direct = new GraphEngine(await Graph.open(target.open(prefix).loc, { mode: "read-write", create: true }));
+  await direct.applySchema({ source: SCHEMA, actor: "bench" });
+  await direct.mutate({ query: `query q() { insert Tag { name: "t" } }`, actor: "bench" });
+  await direct.mutate({ query: INSERT, params: { n: "seed", a: 0 }, actor: "bench" });
+  await growHistory(direct, history, "prior");
+  direct.graph.close();
+  log(`  delay ${delayMs} ms, history ${history}: graph ready (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+
+  // Raw LanceDB table with the same number of prior one-row appends (the floor).
+  const rawPath = `${prefix}-raw`;
+  const rawDirect = await target.lance(rawPath);
+  const rawRow = (i: number) => [{ id: `r${i}`, age: i }];
+  const rawSetup = await rawDirect.createTable("t", rawRow(0));
+  for (let i = 1; i < history; i++) await rawSetup.add(rawRow(i));
+
+  const proxy = await new FaultProxy(env.endpoint, "s3", { delayMs }).start();
+  const ops: OpResult[] = [];
+  try {
+    const engine = new GraphEngine(await Graph.open(target.open(prefix, { proxy }).loc, { mode: "read-write", recover: false }));
+    // Warm: one read and one write on the measuring handle.
+    await engine.query({ query: READ, params: { n: "prior-0" } });
+    await engine.mutate({ query: INSERT, params: { n: fresh("warm"), a: 1 }, actor: "bench" });
+
+    const s: Record<string, Sample[]> = { insert: [], read: [], update: [], delete: [] };
+    const victims: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const name = fresh("ins");
+      victims.push(name);
+      s.insert!.push(await measure(proxy, () => engine.mutate({ query: INSERT, params: { n: name, a: i }, actor: "bench" })));
+      s.read!.push(await measure(proxy, () => engine.query({ query: READ, params: { n: `prior-${i % Math.max(1, history)}` } })));
+      s.update!.push(await measure(proxy, () => engine.mutate({ query: UPDATE, params: { n: `prior-${i}`, a: 1000 + i }, actor: "bench" })));
+    }
+    for (const v of victims) s.delete!.push(await measure(proxy, () => engine.mutate({ query: DELETE, params: { n: v }, actor: "bench" })));
+    ops.push(summarize("keyed single-row insert", s.insert!));
+    ops.push(summarize("point read by key (warm)", s.read!));
+    ops.push(summarize("single-row update", s.update!));
+    ops.push(summarize("single-row delete", s.delete!));
+    log(`  delay ${delayMs} ms, history ${history}: insert/read/update/delete done`);
+
+    const first: Sample[] = [];
+    const second: Sample[] = [];
+    for (let i = 0; i < Math.min(n, 5); i++) {
+      const b = fresh("b");
+      await engine.graph.createBranch(b, { from: "main", actor: "bench" });
+      first.push(await measure(proxy, () => engine.mutate({ query: INSERT, params: { n: fresh("br"), a: 1 }, branch: b, actor: "bench" })));
+      second.push(await measure(proxy, () => engine.mutate({ query: INSERT, params: { n: fresh("br"), a: 2 }, branch: b, actor: "bench" })));
+    }
+    const f = summarize("first write on a new branch (lazy fork)", first);
+    const sec = summarize("second write on that branch", second);
+    f.note = `${fmtNum(f.p50Ms / sec.p50Ms)}× the second write`;
+    ops.push(f, sec);
+
+    // 16 concurrent inserts, one commit per request (no client retry).
+    const conc: Sample[] = [];
+    let okTotal = 0;
+    let entriesTotal = 0;
+    const rounds = Math.min(n, 3);
+    for (let r = 0; r < rounds; r++) {
+      const before = (await engine.graph.log.head())!.seq;
+      let ok = 0;
+      conc.push(await measure(proxy, async () => {
+        const out = await Promise.allSettled(Array.from({ length: 16 }, (_, i) => engine.mutate({ query: INSERT, params: { n: fresh("c16"), a: i }, actor: "bench" })));
+        ok = out.filter((o) => o.status === "fulfilled").length;
+      }));
+      okTotal += ok;
+      entriesTotal += (await engine.graph.log.head())!.seq - before;
+    }
+    const c = summarize("16 concurrent inserts, one commit per request", conc);
+    c.note = `${fmtNum(okTotal / rounds)} of 16 succeed, ${fmtNum(entriesTotal / rounds)} manifest entries; ${fmtNum(c.p50Ms / median(s.insert!.map((x) => x.ms)))}× one insert`;
+    ops.push(c);
+
+    // The same through the group commit pipeline.
+    const gc = new GroupCommit(engine, { windowMs: 2, maxRequests: 64, maxBytes: 8 << 20 });
+    const gconc: Sample[] = [];
+    okTotal = 0;
+    entriesTotal = 0;
+    for (let r = 0; r < rounds; r++) {
+      const before = (await engine.graph.log.head())!.seq;
+      let ok = 0;
+      gconc.push(await measure(proxy, async () => {
+        const out = await Promise.allSettled(Array.from({ length: 16 }, (_, i) => gc.mutate({ query: INSERT, params: { n: fresh("g16"), a: i }, actor: "bench" })));
+        ok = out.filter((o) => o.status === "fulfilled").length;
+      }));
+      okTotal += ok;
+      entriesTotal += (await engine.graph.log.head())!.seq - before;
+    }
+    await gc.drain();
+    const g = summarize("16 concurrent inserts, group commit", gconc);
+    g.note = `${fmtNum(okTotal / rounds)} of 16 succeed, ${fmtNum(entriesTotal / rounds)} manifest entries; ${fmtNum(g.p50Ms / median(s.insert!.map((x) => x.ms)))}× one insert`;
+    ops.push(g);
+    // 32 single-row writers: group commit (concurrent) vs one commit per request
+    // (sequential: concurrent ones conflict) vs raw LanceDB appends of the same rows.
+    {
+      const rawDb32 = await target.lance(rawPath, { proxy });
+      const raw32 = await rawDb32.openTable("t");
+      const gc32 = new GroupCommit(engine, { windowMs: 2, maxRequests: 64, maxBytes: 8 << 20 });
+      const t0 = performance.now();
+      const m0 = proxy.mark();
+      const out = await Promise.allSettled(Array.from({ length: 32 }, (_, i) => gc32.mutate({ query: INSERT, params: { n: fresh("w32"), a: i }, actor: `client-${i}` })));
+      const gMs = performance.now() - t0;
+      const gReq = proxy.mark() - m0;
+      const gOk = out.filter((o) => o.status === "fulfilled").length;
+      await gc32.drain();
+      const t1 = performance.now();
+      const m1 = proxy.mark();
+      for (let i = 0; i < 32; i++) await engine.mutate({ query: INSERT, params: { n: fresh("s32"), a: i }, actor: "bench" });
+      const sMs = performance.now() - t1;
+      const sReq = proxy.mark() - m1;
+      const t2 = performance.now();
+      const m2 = proxy.mark();
+      for (let i = 0; i < 32; i++) await raw32.add(rawRow(10_000 + i));
+      const rMs = performance.now() - t2;
+      const rReq = proxy.mark() - m2;
+      const rate = (ms: number) => (32 / ms) * 1000;
+      ops.push({
+        op: "32 single-row writers: group commit", n: 1, p50Ms: gMs, requests: gReq, byKind: { requests: gReq }, roundTrips: 0,
+        note: `${gOk}/32 acknowledged, ${fmtNum(rate(gMs))} rows/s; ${fmtNum(sMs / gMs)}× one-commit-per-request (${fmtNum(rate(sMs))} rows/s, ${sReq} requests); ${fmtNum(rMs / gMs)}× raw LanceDB appends (${fmtNum(rate(rMs))} rows/s, ${rReq} requests); batches ${JSON.stringify(gc32.stats().main)}`,
+      });
+    }
+
+    // Maintenance (compaction + @key indexes), then the same point read and insert again.
+    {
+      const m = new Maintenance(engine, { compactMinFragments: 16, retentionMs: 3600_000 });
+      const t0 = performance.now();
+      const run = await m.runOnce();
+      const mMs = performance.now() - t0;
+      const after: Record<string, Sample[]> = { insert: [], read: [] };
+      for (let i = 0; i < n; i++) {
+        after.insert!.push(await measure(proxy, () => engine.mutate({ query: INSERT, params: { n: fresh("am"), a: i }, actor: "bench" })));
+        after.read!.push(await measure(proxy, () => engine.query({ query: READ, params: { n: `prior-${i % Math.max(1, history)}` } })));
+      }
+      const duties = run.duties.map((d) => `${d.duty}${d.column ? `(${d.column})` : ""} ${d.outcome}${d.fragmentsBefore !== undefined ? ` ${d.fragmentsBefore}→${d.fragmentsAfter ?? "?"} fragments` : ""}`).join(", ");
+      ops.push(summarize("after one maintenance run: keyed single-row insert", after.insert!, `maintenance run ${fmtNum(mMs)} ms: ${duties}`));
+      ops.push(summarize("after one maintenance run: point read by key", after.read!));
+    }
+    log(`  delay ${delayMs} ms, history ${history}: branch and concurrency done`);
+
+    // The floor: raw LanceDB add of one row, same proxy, same history.
+    const rawDb = await target.lance(rawPath, { proxy });
+    const raw = await rawDb.openTable("t");
+    await raw.add(rawRow(history + 1));
+    const rs: Sample[] = [];
+    for (let i = 0; i < n; i++) rs.push(await measure(proxy, () => raw.add(rawRow(history + 2 + i))));
+    ops.push(summarize("raw LanceDB add of one row (floor)", rs));
+    engine.graph.close();
+  } finally {
+    await proxy.stop();
+  }
+  return { label: "", delayMs, history, tables: 2, at: new Date().toISOString(), seconds: (Date.now() - started) / 1000, ops, peakRssMb: process.resourceUsage().maxRSS / 1024 };
+}
+
+function parseList(v: string | undefined, dflt: number[]): number[] {
+  return v === undefined ? dflt : v.split(",").map((x) => Number(x.trim()));
+}
+
+function render(results: ConfigResult[]): string {
+  const out: string[] = [];
+  out.push("Through `test/support/fault-proxy.ts` with a fixed added delay per request in front of the real RGW; 2 tables (Person, Tag), prior commits are one-row appends to Person (one Lance fragment each). Requests = every HTTP request at the wire (ours and LanceDB's), median per operation; RT = sequential round trips at the wire (parallel requests count once); p50 over N. Written by `npm run bench:writepath`.");
+  out.push("");
+  out.push("| build | delay | prior commits | operation | N | requests (by kind) | RT | p50 | note |");
+  out.push("|---|---|---|---|---|---|---|---|---|");
+  const sorted = [...results].sort((a, b) => a.label.localeCompare(b.label) || b.delayMs - a.delayMs || a.history - b.history);
+  for (const r of sorted) {
+    for (const o of r.ops) {
+      out.push(`| ${r.label} | ${r.delayMs} ms | ${r.history} | ${o.op} | ${o.n} | ${fmtCounts(o.byKind)} | ${fmtNum(o.roundTrips)} | ${fmtNum(o.p50Ms)} ms | ${(o.note ?? "").replace(/\|/g, "\\|")} |`);
+    }
+  }
+  out.push("");
+  out.push(`Runs: ${sorted.map((r) => `${r.label} ${r.delayMs} ms × ${r.history}: ${r.at}, ${fmtNum(r.seconds)} s, peak RSS ${fmtNum(r.peakRssMb)} MB`).join("; ")}.`);
+  return out.join("\n");
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const arg = (name: string) => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const delays = parseList(arg("--delays"), [17, 0]);
+  const histories = parseList(arg("--history"), [10]);
+  const n = Number(arg("--n") ?? 7);
+  const label = arg("--label") ?? "current";
+  const env = rgwEnv();
+  if (!env) {
+    console.error("bench:writepath needs RGW: `source /work/rgw/run/env` first");
+    process.exit(2);
+  }
+  const target = rgwTarget(env)!;
+  const log = (s: string) => console.log(s);
+  const load = (): ConfigResult[] => (existsSync(OUT_JSON) ? (JSON.parse(readFileSync(OUT_JSON, "utf8")) as { results: ConfigResult[] }).results : []);
+  try {
+    for (const h of histories) {
+      for (const d of delays) {
+        const r = { ...(await runConfig(target, env, d, h, n, log)), label };
+        for (const o of r.ops) log(`    ${o.op}: ${fmtNum(o.p50Ms)} ms, ${fmtCounts(o.byKind)}, ${o.roundTrips} RT${o.note ? `; ${o.note}` : ""}`);
+        // Re-read: another run (e.g. the long-history one in the background) may have written meanwhile.
+        const prior = load();
+        const i = prior.findIndex((p) => p.label === label && p.delayMs === d && p.history === h);
+        if (i >= 0) prior[i] = r;
+        else prior.push(r);
+        mkdirSync(dirname(OUT_JSON), { recursive: true });
+        writeFileSync(OUT_JSON, `${JSON.stringify({ results: prior }, null, 2)}\n`);
+        writeFileSync(OUT_MD, `${render(prior)}\n`);
+      }
+    }
+  } finally {
+    await target.cleanup();
+  }
+  console.log(`wrote ${OUT_JSON} and ${OUT_MD}`);
+}
+
+await main();

@@ -1,0 +1,320 @@
+import type { Catalog } from "../engine/schema/catalog.ts";
+import type { GraphEngine } from "../engine/engine.ts";
+import { keyOf } from "../engine/storage/columns.ts";
+import { isStoreError } from "../store/errors.ts";
+import type { TableState } from "../store/manifest/entry.ts";
+import { buildIndex, cleanupVersions, compactTable, DEFAULT_CUTOFF_MARGIN_MS, DEFAULT_RETENTION_MS } from "../store/maintenance.ts";
+
+/**
+ * When the duties of one graph run and how much each run may do. Every threshold is
+ * per table of one branch (the Lance line that branch owns).
+ */
+export interface MaintenanceConfig {
+  /** Time between the end of one run and the start of the next. */
+  intervalMs: number;
+  /** Compact a table once it has at least this many fragments. */
+  compactMinFragments: number;
+  /** …or once this share of its fragments is small (Lance's own "uncompacted" count), with at least `compactMinSmallFragments` small ones. */
+  compactSmallRatio: number;
+  compactMinSmallFragments: number;
+  /** Rebuild a scalar index once this many rows are not covered by it (compaction also folds new fragments into indexes). */
+  indexMaxUnindexedRows: number;
+  /** Lance versions older than this (and referenced by no branch, pin or transaction) are removed. */
+  retentionMs: number;
+  /** Margin kept below the oldest referenced version's timestamp (see the store's DEFAULT_CUTOFF_MARGIN_MS). */
+  cleanupMarginMs: number;
+  /** Version cleanup runs at most this often (it lists every referenced line's versions). */
+  cleanupIntervalMs: number;
+  /** A run starts no new duty after this long (a duty in progress finishes). */
+  runBudgetMs: number;
+  /** At most this many table-changing duties (compactions, index builds) per run. */
+  maxDutiesPerRun: number;
+}
+
+export const DEFAULT_MAINTENANCE: MaintenanceConfig = {
+  intervalMs: 30_000,
+  compactMinFragments: 32,
+  compactSmallRatio: 0.5,
+  compactMinSmallFragments: 16,
+  indexMaxUnindexedRows: 50_000,
+  retentionMs: DEFAULT_RETENTION_MS,
+  cleanupMarginMs: DEFAULT_CUTOFF_MARGIN_MS,
+  cleanupIntervalMs: 10 * 60_000,
+  runBudgetMs: 20_000,
+  maxDutiesPerRun: 8,
+};
+
+/** What one duty did. */
+export interface DutyReport {
+  duty: "compact" | "index" | "cleanup";
+  branch: string | null;
+  table: string | null;
+  column?: string;
+  ms: number;
+  outcome: "done" | "noop" | "conflict" | "failed";
+  /** Store error code when it did not succeed. */
+  code?: string;
+  fragmentsBefore?: number;
+  fragmentsAfter?: number;
+  bytesBefore?: number;
+  bytesAfter?: number;
+  versionsRemoved?: number;
+}
+
+/** One maintenance run of one graph. */
+export interface RunReport {
+  startedAt: string;
+  durationMs: number;
+  /** True when the time budget or the duty cap left work for the next run. */
+  truncated: boolean;
+  duties: DutyReport[];
+  /** Set when the run itself failed (reading the head, say); duties that ran are listed. */
+  error?: { code: string; message: string };
+}
+
+/** The status a server exposes (and turns into metrics). */
+export interface MaintenanceStatus {
+  running: boolean;
+  runs: number;
+  compactions: number;
+  indexBuilds: number;
+  versionsRemoved: number;
+  failures: number;
+  lastRun: RunReport | null;
+}
+
+/**
+ * Runs `fn` while no client write of `branch` is publishing (the group commit
+ * pipeline's exclusive slot), so a maintenance commit never makes a client's commit
+ * conflict: writes queue behind it instead, for one duty at most.
+ */
+export type ExclusiveRunner = <T>(branch: string, fn: () => Promise<T>) => Promise<T>;
+
+interface Candidate {
+  branch: string;
+  tableKey: string;
+  state: TableState;
+  columns: string[];
+}
+
+/**
+ * Automatic maintenance of one open graph, off the request path: compacts tables whose
+ * fragments pile up (every single-row commit adds one, and LanceDB reads every fragment
+ * for a keyed write or a point read), builds btree indexes on `@key` and `@index`
+ * columns and keeps them current, and removes Lance versions beyond the retention
+ * window while pinned snapshots stay readable. Uses the store's primitives
+ * (`server/store/maintenance.ts`), which are safe beside writers; with an
+ * {@link ExclusiveRunner} table-changing duties also never race this process's own
+ * writers. Errors are recorded in the status, never thrown to a client.
+ */
+export class Maintenance {
+  readonly config: MaintenanceConfig;
+  private timer: NodeJS.Timeout | undefined;
+  private current: Promise<RunReport> | undefined;
+  private stopped = false;
+  private lastCleanupMs = 0;
+  private readonly state: MaintenanceStatus = { running: false, runs: 0, compactions: 0, indexBuilds: 0, versionsRemoved: 0, failures: 0, lastRun: null };
+
+  constructor(
+    private readonly engine: GraphEngine,
+    config: Partial<MaintenanceConfig> = {},
+    private readonly opts: { exclusive?: ExclusiveRunner; warn?: (msg: string, err?: unknown) => void; onRun?: (r: RunReport) => void } = {},
+  ) {
+    this.config = { ...DEFAULT_MAINTENANCE, ...config };
+  }
+
+  /** A copy of the current status. */
+  status(): MaintenanceStatus {
+    return structuredClone(this.state);
+  }
+
+  /** Starts the periodic runs (the timer does not keep the process alive). */
+  start(): void {
+    this.stopped = false;
+    this.schedule(this.config.intervalMs);
+  }
+
+  /** Stops scheduling and waits for a run in progress. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.current?.catch(() => undefined);
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      void this.runOnce().finally(() => this.schedule(this.config.intervalMs));
+    }, ms);
+    this.timer.unref();
+  }
+
+  /** One run now (or the one in progress). Never rejects: failures are in the report. */
+  runOnce(): Promise<RunReport> {
+    this.current ??= this.run().finally(() => (this.current = undefined));
+    return this.current;
+  }
+
+  private async run(): Promise<RunReport> {
+    const t0 = Date.now();
+    this.state.running = true;
+    const report: RunReport = { startedAt: new Date(t0).toISOString(), durationMs: 0, truncated: false, duties: [] };
+    try {
+      const graph = this.engine.graph;
+      let changes = 0;
+      for (const c of await this.candidates()) {
+        if (Date.now() - t0 > this.config.runBudgetMs || changes >= this.config.maxDutiesPerRun) {
+          report.truncated = true;
+          break;
+        }
+        const table = await graph.tables.read(c.state);
+        const stats = await table.stats();
+        const frags = stats.fragmentStats;
+        const compact = frags.numFragments >= this.config.compactMinFragments
+          || (frags.numSmallFragments >= this.config.compactMinSmallFragments && frags.numSmallFragments / Math.max(1, frags.numFragments) >= this.config.compactSmallRatio);
+        const indexed = new Map((await table.listIndices()).map((ix) => [ix.columns[0]!, ix.name]));
+        const missing = stats.numRows > 0 ? c.columns.filter((col) => !indexed.has(col)) : [];
+        if (compact) {
+          changes++;
+          const d = await this.duty({ duty: "compact", branch: c.branch, table: c.tableKey, fragmentsBefore: frags.numFragments, bytesBefore: stats.totalBytes }, async (r) => {
+            const out = await this.exclusive(c.branch, () => compactTable(graph, c.branch, c.tableKey));
+            if (!out.committed) return (r.outcome = "noop");
+            this.state.compactions++;
+            const after = await this.statsAt(c.branch, c.tableKey);
+            if (after) {
+              r.fragmentsAfter = after.fragmentStats.numFragments;
+              r.bytesAfter = after.totalBytes;
+            }
+            return "done";
+          });
+          report.duties.push(d);
+        }
+        for (const col of missing) {
+          if (Date.now() - t0 > this.config.runBudgetMs || changes >= this.config.maxDutiesPerRun) {
+            report.truncated = true;
+            break;
+          }
+          changes++;
+          report.duties.push(await this.indexDuty(c, col));
+        }
+        if (!compact) {
+          // Indexes that exist but have fallen behind (compaction folds new fragments in; without one, rebuild).
+          for (const [col, name] of indexed) {
+            if (!c.columns.includes(col) || changes >= this.config.maxDutiesPerRun) continue;
+            const st = await table.indexStats(name);
+            if (st && st.numUnindexedRows >= this.config.indexMaxUnindexedRows) {
+              changes++;
+              report.duties.push(await this.indexDuty(c, col));
+            }
+          }
+        }
+      }
+      if (Date.now() - this.lastCleanupMs >= this.config.cleanupIntervalMs && Date.now() - t0 <= this.config.runBudgetMs) {
+        this.lastCleanupMs = Date.now();
+        report.duties.push(await this.duty({ duty: "cleanup", branch: null, table: null }, async (r) => {
+          const out = await cleanupVersions(graph, { retentionMs: this.config.retentionMs, marginMs: this.config.cleanupMarginMs });
+          r.versionsRemoved = out.lines.reduce((a, l) => a + l.versionsRemoved, 0);
+          this.state.versionsRemoved += r.versionsRemoved;
+          return r.versionsRemoved > 0 ? "done" : "noop";
+        }));
+      } else if (Date.now() - this.lastCleanupMs >= this.config.cleanupIntervalMs) {
+        report.truncated = true;
+      }
+    } catch (e) {
+      report.error = { code: codeOf(e), message: (e as Error)?.message ?? String(e) };
+      this.state.failures++;
+      this.opts.warn?.("maintenance run failed", e);
+    } finally {
+      report.durationMs = Date.now() - t0;
+      this.state.running = false;
+      this.state.runs++;
+      this.state.lastRun = report;
+    }
+    this.opts.onRun?.(report);
+    return report;
+  }
+
+  private indexDuty(c: Candidate, column: string): Promise<DutyReport> {
+    return this.duty({ duty: "index", branch: c.branch, table: c.tableKey, column }, async () => {
+      const out = await this.exclusive(c.branch, () => buildIndex(this.engine.graph, c.branch, c.tableKey, column, "btree"));
+      if (!out.committed) return "noop";
+      this.state.indexBuilds++;
+      return "done";
+    });
+  }
+
+  private async duty(r: Omit<DutyReport, "ms" | "outcome">, fn: (r: DutyReport) => Promise<DutyReport["outcome"]>): Promise<DutyReport> {
+    const t0 = Date.now();
+    const out: DutyReport = { ...r, ms: 0, outcome: "done" };
+    try {
+      out.outcome = await fn(out);
+    } catch (e) {
+      // A conflict means a writer got there first: the next run looks again.
+      const code = codeOf(e);
+      out.outcome = code === "ERR_MANIFEST_CONFLICT" || code === "ERR_READ_SET_CONFLICT" ? "conflict" : "failed";
+      out.code = code;
+      if (out.outcome === "failed") {
+        this.state.failures++;
+        this.opts.warn?.(`maintenance ${r.duty} of ${r.table ?? "the graph"} failed`, e);
+      }
+    }
+    out.ms = Date.now() - t0;
+    return out;
+  }
+
+  private exclusive<T>(branch: string, fn: () => Promise<T>): Promise<T> {
+    return this.opts.exclusive ? this.opts.exclusive(branch, fn) : fn();
+  }
+
+  private async statsAt(branch: string, tableKey: string) {
+    const st = (await this.engine.graph.snapshot({ branch })).tableState(tableKey);
+    return st ? (await this.engine.graph.tables.read(st)).stats() : undefined;
+  }
+
+  /**
+   * Tables each live branch owns (inherited ones belong to the branch they came from:
+   * maintaining them here would fork them), with the columns that deserve an index.
+   */
+  private async candidates(): Promise<Candidate[]> {
+    const graph = this.engine.graph;
+    const head = await graph.log.head();
+    if (!head) return [];
+    const out: Candidate[] = [];
+    for (const branch of Object.keys(head.branches).sort((a, b) => (a === "main" ? -1 : b === "main" ? 1 : a < b ? -1 : 1))) {
+      const snap = await graph.snapshot({ branch });
+      const catalog = await this.engine.catalogOf(snap);
+      for (const [tableKey, state] of Object.entries(snap.entry.state?.tables ?? {})) {
+        if (state.owner !== snap.record.id) continue;
+        out.push({ branch, tableKey, state, columns: indexedColumns(catalog, tableKey) });
+      }
+    }
+    return out;
+  }
+}
+
+/** Lance columns that get a btree: `id` of keyed node types, and single-property `@key` / `@index` columns. */
+export function indexedColumns(catalog: Catalog, tableKey: string): string[] {
+  const t = [...catalog.nodes, ...catalog.edges].find((x) => keyOf(x) === tableKey);
+  if (!t) return [];
+  const cols = new Set<string>();
+  const lists = [...t.indexes, ...(t.kind === "node" && t.key.length ? [t.key] : [])];
+  if (t.kind === "node" && t.key.length) cols.add("id");
+  for (const list of lists) {
+    if (list.length !== 1) continue;
+    const p = t.properties.find((x) => x.name === list[0]);
+    if (p && p.type.kind === "scalar") cols.add(p.id);
+  }
+  return [...cols];
+}
+
+function codeOf(e: unknown): string {
+  if (isStoreError(e)) return e.code;
+  const code = (e as { code?: unknown })?.code;
+  return typeof code === "string" ? code : "ERR_INTERNAL";
+}
+
+/** The maintenance settings of the server config's `maintenance` section (`enabled` is the caller's). */
+export function maintenanceConfigFrom(c: { interval_seconds: number; compact_min_fragments: number; retention_seconds: number; run_budget_seconds: number }): Partial<MaintenanceConfig> {
+  return { intervalMs: c.interval_seconds * 1000, compactMinFragments: c.compact_min_fragments, retentionMs: c.retention_seconds * 1000, runBudgetMs: c.run_budget_seconds * 1000 };
+}

@@ -5,6 +5,7 @@
 #
 #   npm run image                       -> dist/omnigraph-image.oci.tar + dist/image.json
 #   OMNIGRAPH_IMAGE_REFRESH_BASE=1 npm run image   rebuild the cached Debian/Node base images
+#   OMNIGRAPH_IMAGE_NO_CACHE=1 npm run image       rebuild every Containerfile step (no layer cache)
 #
 # Output on stdout (everything else goes to stderr):
 #   OMNIGRAPH_IMAGE_ARCHIVE=<path>
@@ -152,6 +153,10 @@ if [[ -s /etc/ssl/certs/ca-certificates.crt ]]; then
   secret_args=(--secret id=build_ca,src=/etc/ssl/certs/ca-certificates.crt)
 fi
 source_args=()
+cache_args=()
+# OMNIGRAPH_IMAGE_NO_CACHE=1: ignore the cached build-stage layers (the npm
+# cache and the bases stay), e.g. to check that a clean build gives the same digest.
+[[ ${OMNIGRAPH_IMAGE_NO_CACHE:-} == 1 ]] && cache_args=(--no-cache)
 [[ -n ${OMNIGRAPH_IMAGE_SOURCE:-} ]] && source_args=(--build-arg "SOURCE=$OMNIGRAPH_IMAGE_SOURCE")
 log "building $LOCAL_REF from Containerfile (buildah, chroot isolation)"
 "${B[@]}" build --isolation chroot --network host --pull=never --layers=true \
@@ -159,7 +164,7 @@ log "building $LOCAL_REF from Containerfile (buildah, chroot isolation)"
   --build-arg "NODE_IMAGE=$NODE_IMAGE" --build-arg "BASE_IMAGE=$BASE_IMAGE" \
   --build-arg "VERSION=$VERSION" --build-arg "REVISION=$REVISION" --build-arg "CREATED=$CREATED" \
   --build-arg "SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH" \
-  "${source_args[@]}" "${secret_args[@]}" \
+  "${source_args[@]}" "${secret_args[@]}" "${cache_args[@]}" \
   --file Containerfile --tag "$LOCAL_REF" "$REPO_ROOT" >&2
 log "image built in $(since "$step")"
 

@@ -20,9 +20,12 @@
 # Both are cached in the buildah store under $OMNIGRAPH_IMAGE_CACHE, keyed by
 # their recipe; the apt downloads are cached there too, and so is npm's cache.
 #
-# Reproducibility: SOURCE_DATE_EPOCH is the commit time; buildah --timestamp
-# pins every file time and the created time; the revision label is the commit
-# (with "-dirty" when tracked files differ). docs/deploy/image.md lists what can
+# Reproducibility: every file time and the image's "created" field are pinned
+# to the epoch (buildah --timestamp 0, mmdebstrap SOURCE_DATE_EPOCH=0), as ko
+# and Nix do, so a layer is the same bytes whether it was built now or reused
+# from the layer cache of an earlier commit; the commit's own time goes in the
+# org.opencontainers.image.created label and the commit in ...revision (with
+# "-dirty" when tracked files differ). docs/deploy/image.md lists what can
 # still differ between two builds of one commit.
 set -euo pipefail
 
@@ -49,13 +52,15 @@ mkdir -p "$CACHE/apt" "$OUT"
 cd "$REPO_ROOT"
 REVISION="$(git rev-parse HEAD)"
 if ! git diff --quiet HEAD -- 2>/dev/null; then REVISION="$REVISION-dirty"; fi
-SOURCE_DATE_EPOCH="$(git log -1 --format=%ct HEAD)"
-export SOURCE_DATE_EPOCH
+COMMIT_EPOCH="$(git log -1 --format=%ct HEAD)"
+# The time written into files and image configs (see the header).
+readonly IMAGE_EPOCH=0
+export SOURCE_DATE_EPOCH=$IMAGE_EPOCH
 VERSION="$(node -p 'require("./package.json").version')"
 TAG="$VERSION-${REVISION:0:12}"
 [[ $REVISION == *-dirty ]] && TAG="$TAG-dirty"
-CREATED="$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%dT%H:%M:%SZ)"
-log "revision $REVISION, version $VERSION, SOURCE_DATE_EPOCH $SOURCE_DATE_EPOCH ($CREATED)"
+CREATED="$(date -u -d "@$COMMIT_EPOCH" +%Y-%m-%dT%H:%M:%SZ)"
+log "revision $REVISION, version $VERSION, commit time $CREATED"
 
 image_exists() { "${B[@]}" inspect --type image "$1" >/dev/null 2>&1; }
 key_of() { sha256sum | cut -c1-12; }
@@ -79,7 +84,7 @@ MM_SOURCES=(
   "deb $DEBIAN_MIRROR $SUITE-updates main"
   "deb $DEBIAN_SECURITY_MIRROR $SUITE-security main"
 )
-base_key="$(printf '%s\n' "${MM_ARGS[@]}" "${MM_SOURCES[@]}" | key_of)"
+base_key="$(printf '%s\n' "epoch=$IMAGE_EPOCH" "${MM_ARGS[@]}" "${MM_SOURCES[@]}" | key_of)"
 BASE_IMAGE="localhost/omnigraph-build/debian:$SUITE-slim-$base_key"
 if [[ ${OMNIGRAPH_IMAGE_REFRESH_BASE:-} == 1 ]] || ! image_exists "$BASE_IMAGE"; then
   step=$EPOCHREALTIME
@@ -99,7 +104,7 @@ if [[ ${OMNIGRAPH_IMAGE_REFRESH_BASE:-} == 1 ]] || ! image_exists "$BASE_IMAGE";
   "${B[@]}" add "$ctr" "$work/rootfs.tar" / >&2
   "${B[@]}" config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin --cmd bash \
     --label org.opencontainers.image.description="Debian $SUITE minbase, trimmed as bookworm-slim, + tini, ca-certificates" "$ctr"
-  "${B[@]}" commit --quiet --identity-label=false --timestamp "$SOURCE_DATE_EPOCH" --rm "$ctr" "$BASE_IMAGE" >/dev/null
+  "${B[@]}" commit --quiet --identity-label=false --timestamp "$IMAGE_EPOCH" --rm "$ctr" "$BASE_IMAGE" >/dev/null
   rm -rf "$work"
   log "base image built in $(since "$step")"
 else
@@ -132,11 +137,11 @@ if [[ ${OMNIGRAPH_IMAGE_REFRESH_BASE:-} == 1 ]] || ! image_exists "$NODE_IMAGE";
   for f in /usr/share/doc/nodejs/copyright /usr/share/doc/nodejs/LICENSE; do
     [[ -f $f ]] && cp "$f" "$work/usr/local/share/doc/nodejs/"
   done
-  tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$SOURCE_DATE_EPOCH" -C "$work" -cf "$work/node.tar" usr
+  tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$IMAGE_EPOCH" -C "$work" -cf "$work/node.tar" usr
   ctr="$("${B[@]}" from --pull=never "$BASE_IMAGE")"
   "${B[@]}" add "$ctr" "$work/node.tar" / >&2
   "${B[@]}" config --env NODE_VERSION="${NODE_VERSION#v}" --cmd node "$ctr"
-  "${B[@]}" commit --quiet --identity-label=false --timestamp "$SOURCE_DATE_EPOCH" --rm "$ctr" "$NODE_IMAGE" >/dev/null
+  "${B[@]}" commit --quiet --identity-label=false --timestamp "$IMAGE_EPOCH" --rm "$ctr" "$NODE_IMAGE" >/dev/null
   rm -rf "$work"
   log "node image built in $(since "$step")"
 else
@@ -160,10 +165,9 @@ cache_args=()
 [[ -n ${OMNIGRAPH_IMAGE_SOURCE:-} ]] && source_args=(--build-arg "SOURCE=$OMNIGRAPH_IMAGE_SOURCE")
 log "building $LOCAL_REF from Containerfile (buildah, chroot isolation)"
 "${B[@]}" build --isolation chroot --network host --pull=never --layers=true \
-  --format oci --identity-label=false --timestamp "$SOURCE_DATE_EPOCH" \
+  --format oci --identity-label=false --timestamp "$IMAGE_EPOCH" \
   --build-arg "NODE_IMAGE=$NODE_IMAGE" --build-arg "BASE_IMAGE=$BASE_IMAGE" \
   --build-arg "VERSION=$VERSION" --build-arg "REVISION=$REVISION" --build-arg "CREATED=$CREATED" \
-  --build-arg "SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH" \
   "${source_args[@]}" "${secret_args[@]}" "${cache_args[@]}" \
   --file Containerfile --tag "$LOCAL_REF" "$REPO_ROOT" >&2
 log "image built in $(since "$step")"
@@ -178,13 +182,13 @@ manifest_digest="sha256:$(skopeo inspect --raw "oci-archive:$ARCHIVE" | sha256su
 [[ $manifest_digest == "$DIGEST" ]] || die "buildah reported $DIGEST but the archive's manifest hashes to $manifest_digest"
 log "archive written in $(since "$step"): $ARCHIVE ($(du -h "$ARCHIVE" | cut -f1))"
 
-# Keep the store small: the final image lives in the archive; the cached
-# bases stay for the next build.
-"${B[@]}" rmi "$LOCAL_REF" >/dev/null 2>&1 || true
+# The image stays in the buildah store under $LOCAL_REF: its big layers (OS,
+# Node, node_modules) are shared with the layer cache, so a commit adds only
+# its sources layer there.
 
 export REPOSITORY ARCHIVE
 IMAGE_JSON="$OUT/image.json" DIGEST="$DIGEST" TAG="$TAG" REVISION="$REVISION" VERSION="$VERSION" \
-  CREATED="$CREATED" SDE="$SOURCE_DATE_EPOCH" \
+  CREATED="$CREATED" SDE="$COMMIT_EPOCH" \
   BASE_IMAGE="$BASE_IMAGE" NODE_IMAGE="$NODE_IMAGE" NODE_VERSION="$NODE_VERSION" \
   node "$REPO_ROOT/image/write-image-json.mjs"
 

@@ -19,7 +19,7 @@ const image = {
   revision: need("REVISION"),
   version: need("VERSION"),
   created: need("CREATED"),
-  source_date_epoch: Number(need("SDE")),
+  commit_epoch: Number(need("SDE")),
   platform: "linux/amd64",
   archive: relative(dirname(out), archive),
   archive_bytes: statSync(archive).size,

@@ -46,7 +46,7 @@ if (args.mode === "ours") {
     limits: { maxKeyedEntitiesPerDataset: Number.MAX_SAFE_INTEGER, maxBytesPerDataset: Number.MAX_SAFE_INTEGER },
   });
   const ms = performance.now() - t0;
-  result = { ms, rows: out.total_entities, rssBeforeMb: mb(rssBefore), ours: counter.kinds(), http: proxy?.countsSince(mark) };
+  result = { ms, rows: out.totalEntities, rssBeforeMb: mb(rssBefore), ours: counter.kinds(), http: proxy?.countsSince(mark) };
   g.close();
 } else {
   const db = await target.lance(`${args.prefix}/data`, proxy ? { proxy } : {});

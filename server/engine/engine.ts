@@ -1,10 +1,11 @@
 import type { Graph } from "../store/graph.ts";
 import type { Snapshot } from "../store/snapshot.ts";
 import type { TableOp } from "../store/tables.ts";
+import { commitInfo, type CommitInfo } from "../store/branches.ts";
 import { StoreError } from "../store/errors.ts";
 import { EngineError } from "./errors.ts";
 import { exportNdjson } from "./load/export.ts";
-import { mergeBranches, type BranchMergeOutput } from "./merge.ts";
+import { mergeBranches, type MergeResult } from "./merge.ts";
 import { readLoad, type LoadLimits, type LoadMode } from "./load/load.ts";
 import { lenientValues, strictLines } from "./load/ndjson.ts";
 import { compileQuery } from "./query/typecheck.ts";
@@ -31,51 +32,89 @@ export interface Target {
   snapshot?: string | undefined;
 }
 
-/** `ReadOutput` of the contract. */
-export interface ReadOutput {
-  query_name: string;
+/** The result of a read query (the HTTP layer maps it to OmniGraph's `ReadOutput`). */
+export interface ReadResult {
+  queryName: string;
+  /** What was read: a branch head, or a pinned commit (the other is null). */
   target: { branch: string | null; snapshot: string | null };
-  row_count: number;
-  columns?: string[];
+  rowCount: number;
+  /** Column names in return order (empty for a query without projections). */
+  columns: string[];
   rows: Record<string, JsonValue>[];
-  graph_commit_id: string;
+  /** The commit the rows were read at (usable as an expected commit for the next write). */
+  commitId: string;
 }
 
-/** `IngestOutput` of the contract. */
-export interface IngestOutput {
+/** The result of a load (OmniGraph's `IngestOutput` / `GraphBatchLoadOutput`). */
+export interface LoadResult {
+  /** The graph's storage address (no secrets). */
   uri: string;
   branch: string;
-  base_branch?: string;
-  branch_created: boolean;
+  /** The `from` branch of the request, echoed even when the branch existed. */
+  baseBranch: string | null;
+  branchCreated: boolean;
   mode: LoadMode;
-  nodes: { name: string; entities_loaded: number }[];
-  edges: { name: string; entities_loaded: number }[];
-  total_entities: number;
-  actor_id: string | null;
-  commit: string | null;
+  nodes: LoadedType[];
+  edges: LoadedType[];
+  totalEntities: number;
+  actor: string | null;
+  /** The published commit; null when the input changed nothing. */
+  commit: CommitInfo | null;
 }
 
-/** `ChangeOutput` of the contract (`commit` is null when nothing changed). */
-export interface ChangeOutput {
+/** Per-type count of a load, sorted by type name. */
+export interface LoadedType {
+  name: string;
+  entitiesLoaded: number;
+}
+
+/** The result of a mutation (OmniGraph's `ChangeOutput`). */
+export interface MutationResult {
   branch: string;
-  query_name: string;
-  affected_nodes: number;
-  affected_edges: number;
-  actor_id: string | null;
-  commit: string | null;
+  queryName: string;
+  affectedNodes: number;
+  affectedEdges: number;
+  actor: string | null;
+  /** The published commit; null when the mutation changed nothing. */
+  commit: CommitInfo | null;
 }
 
-export interface SchemaApplyOutput {
+/** The result of a schema apply (OmniGraph's `SchemaApplyOutput`). */
+export interface SchemaApplyResult {
   uri: string;
   supported: boolean;
   applied: boolean;
-  step_count: number;
-  graph_manifest_version: number;
-  steps: Record<string, unknown>[];
+  stepCount: number;
+  /** Manifest sequence after the apply (the current one when nothing changed). */
+  manifestVersion: number;
+  steps: MigrationStep[];
 }
 
-function snakeCase(o: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), v]));
+/** One dataset of a snapshot (OmniGraph's `SnapshotDatasetOutput`). */
+export interface SnapshotDataset {
+  entityKind: "node" | "edge";
+  typeName: string;
+  datasetPath: string;
+  version: number;
+  entityCount: number;
+  /** The Lance branch holding the version; null = Lance main. */
+  lanceBranch: string | null;
+}
+
+/** A description of one snapshot (OmniGraph's `SnapshotOutput`). */
+export interface SnapshotInfo {
+  branch: string;
+  manifestVersion: number;
+  /** Storage-format version of the manifest entry. */
+  internalSchemaVersion: number;
+  commitId: string;
+  datasets: SnapshotDataset[];
+}
+
+/** Requests that write take an optional idempotency key (contract 2; the store applies it). */
+export interface WriteRequestBase {
+  actor: string | null;
+  idempotencyKey?: string | undefined;
 }
 
 /**
@@ -111,30 +150,51 @@ export class GraphEngine {
     return (await this.catalogOf(await this.snapshot(target))).source;
   }
 
-  /** Runs a read query (a mutation is refused: use `mutate`). */
-  async query(req: { query: string; name?: string | undefined; params?: unknown } & Target): Promise<ReadOutput> {
+  /** Runs a read query (a mutation is refused with `ERR_MUTATION_IN_READ`: use `mutate`). */
+  async query(req: { query: string; name?: string | undefined; params?: unknown } & Target): Promise<ReadResult> {
     const snap = await this.snapshot(req);
     const catalog = await this.catalogOf(snap);
     const q = compileQuery(req.query, catalog, req.name);
-    if (q.kind !== "read") throw new EngineError("ERR_MUTATION_IN_READ", `query '${q.name}' is a mutation; send it to /mutate`);
+    if (q.kind !== "read") throw new EngineError("ERR_MUTATION_IN_READ", `query '${q.name}' is a mutation, not a read`, { detail: { name: q.name } });
     const res = await executeRead(q as TypedRead, catalog, snap, bindParams(q, req.params ?? {}));
     return {
-      query_name: q.name,
+      queryName: q.name,
       target: { branch: snap.pinned ? null : snap.branch, snapshot: snap.pinned ? snap.commitId : null },
-      row_count: res.rows.length,
-      ...(res.columns.length ? { columns: res.columns } : {}),
+      rowCount: res.rows.length,
+      columns: res.columns,
       rows: res.rows,
-      graph_commit_id: snap.commitId,
+      commitId: snap.commitId,
     };
   }
 
+  /** Whether a query source (by name) is a mutation, without running it. */
+  async isMutation(req: { query: string; name?: string | undefined } & Target): Promise<boolean> {
+    const snap = await this.snapshot(req);
+    return compileQuery(req.query, await this.catalogOf(snap), req.name).kind === "mutation";
+  }
+
+  /** Describes a snapshot: its branch, manifest version and datasets with their row counts. */
+  async describe(target: Target = {}): Promise<SnapshotInfo> {
+    const snap = await this.snapshot(target);
+    const catalog = await this.catalogOf(snap);
+    const reader = new SnapshotReader(snap);
+    const datasets: SnapshotDataset[] = [];
+    for (const t of [...catalog.nodes, ...catalog.edges]) {
+      const st = snap.tableState(keyOf(t));
+      if (!st) continue;
+      datasets.push({ entityKind: t.kind, typeName: t.name, datasetPath: st.path, version: st.version, entityCount: reader.count(t), lanceBranch: st.lanceBranch });
+    }
+    datasets.sort((a, b) => (a.entityKind === b.entityKind ? (a.typeName < b.typeName ? -1 : 1) : a.entityKind === "node" ? -1 : 1));
+    return { branch: snap.branch, manifestVersion: snap.seq, internalSchemaVersion: snap.entry.format, commitId: snap.commitId, datasets };
+  }
+
   /** Runs a mutation query as exactly one commit (or none, when it changes nothing). */
-  async mutate(req: { query: string; name?: string | undefined; params?: unknown; branch?: string | undefined; actor: string | null; expectCommit?: string | undefined }): Promise<ChangeOutput> {
+  async mutate(req: WriteRequestBase & { query: string; name?: string | undefined; params?: unknown; branch?: string | undefined; expectCommit?: string | undefined }): Promise<MutationResult> {
     const branch = req.branch ?? "main";
     const snap = await this.graph.snapshot({ branch });
     const catalog = await this.catalogOf(snap);
     const q = compileQuery(req.query, catalog, req.name);
-    if (q.kind !== "mutation") throw new EngineError("ERR_TYPE", `query '${q.name}' is a read; send it to /query`);
+    if (q.kind !== "mutation") throw new EngineError("ERR_READ_IN_MUTATION", `query '${q.name}' is a read, not a mutation`, { detail: { name: q.name } });
     const params = bindParams(q, req.params ?? {});
     const reader = new SnapshotReader(snap);
     const ws = await runMutation(q as TypedMutation, catalog, reader, params);
@@ -142,10 +202,11 @@ export class GraphEngine {
     const plan = planWrites(ws, snap);
     const result = await this.graph.commit({
       branch, kind: "commit", actor: req.actor, base: snap, writes: plan.writes, reads: plan.reads, expectCommit: req.expectCommit,
+      idempotencyKey: req.idempotencyKey,
     });
     return {
-      branch, query_name: q.name, affected_nodes: plan.affectedNodes, affected_edges: plan.affectedEdges,
-      actor_id: req.actor, commit: result.entry?.commitId ?? null,
+      branch, queryName: q.name, affectedNodes: plan.affectedNodes, affectedEdges: plan.affectedEdges,
+      actor: req.actor, commit: result.entry ? commitInfo(result.entry) : null,
     };
   }
 
@@ -153,15 +214,14 @@ export class GraphEngine {
    * Loads NDJSON into a branch as one commit (or none when the input is empty). With
    * `from`, a missing branch is first created from `from`.
    */
-  async load(req: {
+  async load(req: WriteRequestBase & {
     input: AsyncIterable<Uint8Array | string> | string;
     branch?: string | undefined;
     from?: string | undefined;
     mode?: LoadMode | undefined;
     strict: boolean;
-    actor: string | null;
     limits?: LoadLimits | undefined;
-  }): Promise<IngestOutput> {
+  }): Promise<LoadResult> {
     const branch = req.branch ?? "main";
     const mode = req.mode ?? "merge";
     let branchCreated = false;
@@ -177,15 +237,15 @@ export class GraphEngine {
     const summary = await readLoad(items, catalog, snap, { mode, strict: req.strict, ...(req.limits ? { limits: req.limits } : {}) });
     throwIfViolated(await findViolations(summary.ws));
     const plan = planWrites(summary.ws, snap);
-    const result = await this.graph.commit({ branch, kind: "load", actor: req.actor, base: snap, writes: plan.writes, reads: plan.reads });
+    const result = await this.graph.commit({ branch, kind: "load", actor: req.actor, base: snap, writes: plan.writes, reads: plan.reads, idempotencyKey: req.idempotencyKey });
     return {
-      uri: this.graph.loc.description(), branch, ...(req.from !== undefined ? { base_branch: req.from } : {}), branch_created: branchCreated, mode,
-      nodes: summary.nodes, edges: summary.edges, total_entities: summary.total, actor_id: req.actor, commit: result.entry?.commitId ?? null,
+      uri: this.graph.loc.description(), branch, baseBranch: req.from ?? null, branchCreated, mode,
+      nodes: summary.nodes, edges: summary.edges, totalEntities: summary.total, actor: req.actor, commit: result.entry ? commitInfo(result.entry) : null,
     };
   }
 
   /** Merges `source` into `target` (default `main`): see {@link mergeBranches}. */
-  merge(req: { source: string; target?: string; actor: string | null; deleteBranch?: boolean }): Promise<BranchMergeOutput> {
+  merge(req: WriteRequestBase & { source: string; target?: string | undefined; deleteBranch?: boolean | undefined }): Promise<MergeResult> {
     return mergeBranches(this, req);
   }
 
@@ -199,7 +259,7 @@ export class GraphEngine {
    * refuses unsupported changes and (without `allowDataLoss`) drops before any write,
    * then adds/drops columns and datasets and stores the new catalog.
    */
-  async applySchema(req: { source: string; allowDataLoss?: boolean; branch?: string; actor: string | null }): Promise<SchemaApplyOutput> {
+  async applySchema(req: WriteRequestBase & { source: string; allowDataLoss?: boolean | undefined; branch?: string | undefined }): Promise<SchemaApplyResult> {
     const branch = req.branch ?? "main";
     const snap = await this.graph.snapshot({ branch });
     const current = snap.schemaHash ? await this.catalogOf(snap) : undefined;
@@ -211,15 +271,14 @@ export class GraphEngine {
         return t ? reader.count(t) : 0;
       },
     });
-    const steps = plan.steps.map((s) => snakeCase(s as unknown as Record<string, unknown>));
     if (!plan.supported) throw unsupportedError(plan);
-    const base = { uri: this.graph.loc.description(), supported: true, step_count: plan.steps.length, steps };
-    if (plan.steps.length === 0) return { ...base, applied: false, graph_manifest_version: snap.seq };
+    const base = { uri: this.graph.loc.description(), supported: true, stepCount: plan.steps.length, steps: plan.steps };
+    if (plan.steps.length === 0) return { ...base, applied: false, manifestVersion: snap.seq };
     const writes = this.dataChanges(plan.steps, plan.catalog, current, snap);
     const hash = await this.graph.putSchema(catalogToJson(plan.catalog));
-    const result = await this.graph.commit({ branch, kind: "schema", actor: req.actor, base: snap, writes, schema: hash });
+    const result = await this.graph.commit({ branch, kind: "schema", actor: req.actor, base: snap, writes, schema: hash, idempotencyKey: req.idempotencyKey });
     this.catalogs.set(hash, plan.catalog);
-    return { ...base, applied: true, graph_manifest_version: result.entry!.seq };
+    return { ...base, applied: true, manifestVersion: result.entry!.seq };
   }
 
   private dataChanges(steps: MigrationStep[], next: Catalog, current: Catalog | undefined, snap: Snapshot): Record<string, TableOp[] | "drop"> {

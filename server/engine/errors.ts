@@ -14,6 +14,12 @@ export type EngineErrorCode =
   | "ERR_QUERY_NOT_FOUND"
   | "ERR_QUERY_NAME_REQUIRED"
   | "ERR_MUTATION_IN_READ"
+  /** A read query sent where a mutation was expected (the other direction of a wrong route). */
+  | "ERR_READ_IN_MUTATION"
+  /** A language feature this server does not implement (tier B: text search and ranking). */
+  | "ERR_NOT_SUPPORTED"
+  /** Two branches with no merge base. */
+  | "ERR_MERGE_UNRELATED"
   | "ERR_D2_MIXED_MUTATION"
   | "ERR_KEY_CONFLICT"
   | "ERR_INTEGRITY"

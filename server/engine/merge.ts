@@ -1,6 +1,6 @@
+import { commitInfo, type CommitInfo } from "../store/branches.ts";
 import type { TableWrite } from "../store/commit.ts";
-import { StoreError } from "../store/errors.ts";
-import type { TableState } from "../store/manifest/entry.ts";
+import type { ManifestEntry, TableState } from "../store/manifest/entry.ts";
 import type { Snapshot } from "../store/snapshot.ts";
 import type { GraphEngine } from "./engine.ts";
 import { EngineError } from "./errors.ts";
@@ -17,11 +17,11 @@ export type MergeConflictKind =
   | "divergent_insert" | "divergent_update" | "delete_vs_update"
   | "orphan_edge" | "unique_violation" | "cardinality_violation" | "value_constraint_violation";
 
-/** One `merge_conflicts[]` item of the contract. */
+/** One merge conflict (OmniGraph's `merge_conflicts[]` item). */
 export interface MergeConflict {
-  entity_kind: "node" | "edge";
-  type_name: string;
-  entity_id?: string;
+  entityKind: "node" | "edge";
+  typeName: string;
+  entityId?: string;
   kind: MergeConflictKind;
   message: string;
 }
@@ -29,18 +29,22 @@ export interface MergeConflict {
 /** A merge that conflicts: the target is left untouched. */
 export class MergeConflictError extends EngineError {
   constructor(readonly conflicts: MergeConflict[]) {
-    super("ERR_MERGE_CONFLICT", `merge has ${conflicts.length} conflict(s); the target is unchanged`, { detail: { merge_conflicts: conflicts } });
+    super("ERR_MERGE_CONFLICT", `merge has ${conflicts.length} conflict(s); the target is unchanged`, { detail: { conflicts } });
   }
 }
 
-export interface BranchMergeOutput {
+/** The result of a merge (OmniGraph's `BranchMergeOutput`). */
+export interface MergeResult {
   source: string;
   target: string;
   outcome: MergeOutcome;
-  actor_id: string | null;
-  commit: string | null;
-  branch_deleted?: boolean;
-  branch_delete_error?: string;
+  actor: string | null;
+  /** The published merge commit; null when already up to date. */
+  commit: CommitInfo | null;
+  /** Set only when the request asked to delete the source branch. */
+  branchDeleted?: boolean;
+  /** Why that deletion did not happen (present iff `branchDeleted` is false). */
+  branchDeleteError?: string;
 }
 
 function sameTable(a: TableState | undefined, b: TableState | undefined): boolean {
@@ -91,16 +95,19 @@ async function rowsAt(snap: Snapshot, catalog: Catalog, typeId: string, merged: 
  *   integrity rule broken by the combination are reported as typed conflicts and
  *   nothing is written.
  */
-export async function mergeBranches(engine: GraphEngine, req: { source: string; target?: string; actor: string | null; deleteBranch?: boolean }): Promise<BranchMergeOutput> {
+export async function mergeBranches(
+  engine: GraphEngine,
+  req: { source: string; target?: string | undefined; actor: string | null; deleteBranch?: boolean | undefined; idempotencyKey?: string | undefined },
+): Promise<MergeResult> {
   const graph = engine.graph;
   const target = req.target ?? "main";
   if (req.source === target) throw new EngineError("ERR_PARAM", "source and target are the same branch");
   const src = await graph.snapshot({ branch: req.source });
   const tgt = await graph.snapshot({ branch: target });
   const baseSeq = await graph.mergeBase(src.record.seq, tgt.record.seq);
-  if (baseSeq === undefined) throw new StoreError("ERR_COMMIT_NOT_FOUND", `branches '${req.source}' and '${target}' share no history`, {});
-  const out = (outcome: MergeOutcome, commit: string | null): BranchMergeOutput => ({ source: req.source, target, outcome, actor_id: req.actor, commit });
-  let result: BranchMergeOutput;
+  if (baseSeq === undefined) throw new EngineError("ERR_MERGE_UNRELATED", `branches '${req.source}' and '${target}' share no history, so there is no merge base`, { detail: { source: req.source, target } });
+  const out = (outcome: MergeOutcome, commit: ManifestEntry | undefined | null): MergeResult => ({ source: req.source, target, outcome, actor: req.actor, commit: commit ? commitInfo(commit) : null });
+  let result: MergeResult;
 
   const baseState = (await graph.log.read(baseSeq)).state;
   const unchangedSince = (snap: Snapshot) => baseSeq === snap.record.seq || (baseState !== null && sameState(snap.state, baseState));
@@ -116,9 +123,9 @@ export async function mergeBranches(engine: GraphEngine, req: { source: string; 
     const r = await graph.commit({
       branch: target, kind: "merge", actor: req.actor, base: tgt, writes, mergedParent: src.record.seq, force: true,
       ...(src.state.schema !== tgt.state.schema && src.state.schema !== null ? { schema: src.state.schema } : {}),
-      note: { merge: { source: req.source, outcome: "fast_forward" } },
+      note: { merge: { source: req.source, outcome: "fast_forward" } }, idempotencyKey: req.idempotencyKey,
     });
-    result = out("fast_forward", r.entry?.commitId ?? null);
+    result = out("fast_forward", r.entry);
   } else {
     result = out("merged", await threeWay(engine, req, src, tgt, baseSeq, target));
   }
@@ -126,16 +133,16 @@ export async function mergeBranches(engine: GraphEngine, req: { source: string; 
   if (req.deleteBranch) {
     try {
       await graph.deleteBranch(req.source, { actor: req.actor });
-      result.branch_deleted = true;
+      result.branchDeleted = true;
     } catch (e) {
-      result.branch_deleted = false;
-      result.branch_delete_error = (e as Error).message;
+      result.branchDeleted = false;
+      result.branchDeleteError = (e as Error).message;
     }
   }
   return result;
 }
 
-async function threeWay(engine: GraphEngine, req: { source: string; actor: string | null }, src: Snapshot, tgt: Snapshot, baseSeq: number, target: string): Promise<string | null> {
+async function threeWay(engine: GraphEngine, req: { source: string; actor: string | null; idempotencyKey?: string | undefined }, src: Snapshot, tgt: Snapshot, baseSeq: number, target: string): Promise<ManifestEntry | undefined> {
   const graph = engine.graph;
   const base = await graph.snapshot({ commit: (await graph.log.read(baseSeq)).commitId });
   const [cBase, cSrc, cTgt] = await Promise.all([engine.catalogOf(base), engine.catalogOf(src), engine.catalogOf(tgt)]);
@@ -167,7 +174,7 @@ async function threeWay(engine: GraphEngine, req: { source: string; actor: strin
         if (sR && tR && sameRow(sR, tR)) continue; // the same change on both sides
         if (!sR && !tR) continue; // deleted on both sides
         const kind: MergeConflictKind = !bR ? "divergent_insert" : sR && tR ? "divergent_update" : "delete_vs_update";
-        conflicts.push({ entity_kind: t.kind, type_name: t.name, entity_id: id, kind, message: `${t.name} '${id}': ${kind.replace(/_/g, " ")} between ${req.source} and ${target}` });
+        conflicts.push({ entityKind: t.kind, typeName: t.name, entityId: id, kind, message: `${t.name} '${id}': ${kind.replace(/_/g, " ")} between ${req.source} and ${target}` });
         continue;
       }
       if (sR) ws.upsert(t, sR);
@@ -177,7 +184,7 @@ async function threeWay(engine: GraphEngine, req: { source: string; actor: strin
   if (conflicts.length === 0) {
     for (const v of await findViolations(ws)) {
       if (v.kind === "key_conflict") continue;
-      conflicts.push({ entity_kind: v.entityKind, type_name: v.typeName, ...(v.entityId ? { entity_id: v.entityId } : {}), kind: v.kind, message: v.message });
+      conflicts.push({ entityKind: v.entityKind, typeName: v.typeName, ...(v.entityId ? { entityId: v.entityId } : {}), kind: v.kind, message: v.message });
     }
   }
   if (conflicts.length) throw new MergeConflictError(conflicts);
@@ -201,7 +208,7 @@ async function threeWay(engine: GraphEngine, req: { source: string; actor: strin
   const r = await graph.commit({
     branch: target, kind: "merge", actor: req.actor, base: tgt, writes, reads: plan.reads,
     mergedParent: src.record.seq, force: true, ...(schema !== undefined ? { schema } : {}),
-    note: { merge: { source: req.source, outcome: "merged" } },
+    note: { merge: { source: req.source, outcome: "merged" } }, idempotencyKey: req.idempotencyKey,
   });
-  return r.entry?.commitId ?? null;
+  return r.entry;
 }

@@ -69,7 +69,7 @@ async function publishBranchEntry(graph: Graph, build: (head: ManifestEntry) => 
  * points at the source's table versions. Costs the same whatever the table count; no
  * table is touched until the branch's first write to it (lazy fork).
  */
-export async function createBranch(graph: Graph, name: string, opts: { from?: string; fromCommit?: string; actor: string | null }): Promise<ManifestEntry> {
+export async function createBranch(graph: Graph, name: string, opts: { from?: string | undefined; fromCommit?: string | undefined; actor: string | null; idempotencyKey?: string | undefined }): Promise<ManifestEntry> {
   graph.assertWritable();
   validateBranchName(name);
   if (name === "main") throw new StoreError("ERR_BRANCH_INVALID", "'main' always exists and cannot be created", { branch: name });
@@ -132,7 +132,7 @@ export async function dependentsOf(head: ManifestEntry, name: string): Promise<s
  * Deletes a branch: one manifest entry without it. Refuses `main` and branches others
  * depend on. Its Lance branches and datasets are reclaimed later by maintenance.
  */
-export async function deleteBranch(graph: Graph, name: string, opts: { actor: string | null }): Promise<ManifestEntry> {
+export async function deleteBranch(graph: Graph, name: string, opts: { actor: string | null; idempotencyKey?: string | undefined }): Promise<ManifestEntry> {
   graph.assertWritable();
   if (name === "main") throw new StoreError("ERR_BRANCH_INVALID", "'main' cannot be deleted", { branch: name });
   const writer = newWriterToken();

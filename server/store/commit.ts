@@ -41,6 +41,11 @@ export interface CommitRequest {
   note?: Record<string, unknown> | undefined;
   /** Publish even with no writes (merges, audits). */
   force?: boolean;
+  /**
+   * Client-chosen key (HTTP `Idempotency-Key`): a retried request with the same key
+   * publishes at most once. Carried through here; the store applies it.
+   */
+  idempotencyKey?: string | undefined;
 }
 
 export type TableWrite = TableOp[] | "drop" | { adopt: TableState };

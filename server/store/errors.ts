@@ -14,6 +14,8 @@ export type StoreErrorCode =
   | "ERR_BRANCH_INVALID"
   | "ERR_BRANCH_HAS_DEPENDENTS"
   | "ERR_COMMIT_NOT_FOUND"
+  /** A table key that is not part of the branch (not a Lance failure). */
+  | "ERR_TABLE_NOT_FOUND"
   | "ERR_MANIFEST_CORRUPT"
   | "ERR_SNAPSHOT_EXPIRED"
   | "ERR_FAILPOINT"

@@ -119,11 +119,11 @@ export class Graph {
     return commit(this, req);
   }
 
-  createBranch(name: string, opts: { from?: string; fromCommit?: string; actor: string | null }): Promise<ManifestEntry> {
+  createBranch(name: string, opts: { from?: string | undefined; fromCommit?: string | undefined; actor: string | null; idempotencyKey?: string | undefined }): Promise<ManifestEntry> {
     return branches.createBranch(this, name, opts);
   }
 
-  deleteBranch(name: string, opts: { actor: string | null }): Promise<ManifestEntry> {
+  deleteBranch(name: string, opts: { actor: string | null; idempotencyKey?: string | undefined }): Promise<ManifestEntry> {
     return branches.deleteBranch(this, name, opts);
   }
 

@@ -53,7 +53,7 @@ export class Snapshot {
   /** The Lance table at this snapshot's version (read-only handle). */
   async table(key: string): Promise<lancedb.Table> {
     const st = this.state.tables[key];
-    if (!st) throw new StoreError("ERR_LANCE", `table ${key} is not part of branch ${this.branch} at commit ${this.commitId}`, { table: key });
+    if (!st) throw new StoreError("ERR_TABLE_NOT_FOUND", `table ${key} is not part of branch ${this.branch} at commit ${this.commitId}`, { table: key });
     return this.tables.read(st);
   }
 }

@@ -115,7 +115,7 @@ export class LanceTables {
     let lanceBranch: string | null;
     let rest = ops;
     if (!base) {
-      if (first?.kind !== "create") throw new StoreError("ERR_LANCE", `table ${tableKey} does not exist on this branch`, { table: tableKey });
+      if (first?.kind !== "create") throw new StoreError("ERR_TABLE_NOT_FOUND", `table ${tableKey} does not exist on this branch`, { table: tableKey });
       path = newDatasetPath(tableKey);
       const db = await this.db();
       table = await guard(`create ${path}`, () => db.createEmptyTable(tableNameOf(path), first.schema, { mode: "create" }));

@@ -33,8 +33,8 @@ for (const target of storeTargets()) {
     for (const [name, want] of Object.entries(EXPECTED)) {
       const out = await e.query({ query: TEST_GQ, name, params: want.params ?? {} });
       t.deepEqual(out.rows, want.rows, name);
-      t.is(out.row_count, want.rows.length);
-      t.is(out.query_name, name);
+      t.is(out.rowCount, want.rows.length);
+      t.is(out.queryName, name);
       t.deepEqual(out.target, { branch: "main", snapshot: null });
     }
   });
@@ -62,7 +62,7 @@ for (const target of storeTargets()) {
     const out = await e.query({ query: src, name: "vector_search", params: { q: [0.5, 0.6, 0.7, 0.8] } });
     t.deepEqual(out.rows.map((r) => r["d.slug"]), ["dl-basics", ...(await handRanked(e))].slice(0, 3));
     for (const name of ["text_search", "fuzzy_search", "phrase_search", "bm25_search", "hybrid_search", "rrf_two_fts", "rrf_two_vectors"]) {
-      t.is(await codeOf(e.query({ query: src, name, params: {} })), "ERR_TYPE", name);
+      t.is(await codeOf(e.query({ query: src, name, params: {} })), "ERR_NOT_SUPPORTED", name);
     }
   });
 }

@@ -29,8 +29,8 @@ for (const target of storeTargets()) {
       const before = (await e.graph.history("main")).length;
       const out = await e.load({ input: fixture(`${name}.jsonl`), strict: true, actor: "t" });
       const lines = fixture(`${name}.jsonl`).split("\n").filter((l) => l.trim()).length;
-      t.is(out.total_entities, lines, name);
-      t.is([...out.nodes, ...out.edges].reduce((a, x) => a + x.entities_loaded, 0), lines);
+      t.is(out.totalEntities, lines, name);
+      t.is([...out.nodes, ...out.edges].reduce((a, x) => a + x.entitiesLoaded, 0), lines);
       t.is((await e.graph.history("main")).length, before + 1, `${name}: one commit`);
     }
   });
@@ -98,14 +98,14 @@ for (const target of storeTargets()) {
   it("the lenient parser reads pretty-printed JSON values", async (t, e) => {
     const pretty = `{\n  "type": "Person",\n  "data": { "name": "p", "age": 5 }\n}\n\n{ "type": "Person", "data": { "name": "q" } }`;
     const out = await e.load({ input: pretty, strict: false, actor: "t" });
-    t.is(out.total_entities, 2);
+    t.is(out.totalEntities, 2);
   });
 
   it("reads its input as a stream, chunk by chunk", async (t, e) => {
     const text = nd(...Array.from({ length: 300 }, (_, i) => ({ type: "Person", data: { name: `p${i}`, age: i % 100 } })));
     const chunks = text.match(/[\s\S]{1,97}/g)!.map((s) => Buffer.from(s));
     const out = await e.load({ input: Readable.from(chunks), strict: true, actor: "t" });
-    t.is(out.total_entities, 300);
+    t.is(out.totalEntities, 300);
     t.is((await rowsOf(e, `query q() { match { $p: Person } return { count($p) as n } }`))[0]!.n, 300);
   });
 
@@ -120,7 +120,7 @@ for (const target of storeTargets()) {
   it("loading into a missing branch needs 'from', which creates it", async (t, e) => {
     t.is(await codeOf(e.load({ input: nd({ type: "Person", data: { name: "x" } }), branch: "feature", strict: true, actor: "t" })), "ERR_BRANCH_NOT_FOUND");
     const out = await e.load({ input: nd({ type: "Person", data: { name: "x" } }), branch: "feature", from: "main", strict: true, actor: "t" });
-    t.true(out.branch_created);
+    t.true(out.branchCreated);
     t.deepEqual(await rowsOf(e, persons), []);
     t.is((await rowsOf(e, persons, {}, { branch: "feature" })).length, 1);
   });

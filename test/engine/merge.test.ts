@@ -78,7 +78,7 @@ for (const target of storeTargets()) {
     t.is(out.outcome, "merged");
     t.deepEqual(await rowsOf(e, ages), [{ "p.name": "ann", "p.age": 31 }, { "p.name": "bob", "p.age": 41 }, { "p.name": "cat", "p.age": 50 }]);
     const [head] = await e.graph.history("main", { limit: 1 });
-    t.is(head!.commitId, out.commit ?? "");
+    t.is(head!.commitId, out.commit?.commitId ?? "");
     t.is(head!.parentCommitId, mainHead);
     t.is(head!.mergedParentCommitId, devHead);
   });
@@ -130,7 +130,7 @@ for (const target of storeTargets()) {
   it("with delete_branch, the source is deleted after a successful merge", async (t, e) => {
     await m(e, setAge, { n: "ann", a: 31 }, "dev");
     const out = await e.merge({ source: "dev", actor: "test", deleteBranch: true });
-    t.is(out.branch_deleted, true);
+    t.is(out.branchDeleted, true);
     t.false((await e.graph.listBranches()).some((b) => b.name === "dev"));
     t.is(await codeOf(e.merge({ source: "dev", actor: "test" })), "ERR_BRANCH_NOT_FOUND");
   });

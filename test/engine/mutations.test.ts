@@ -20,9 +20,9 @@ for (const target of storeTargets()) {
 
   it("keyed insert upserts; one query is one commit with affected counts", async (t, e) => {
     const a = await mutate(e, ins, { n: "ann", a: 30 });
-    t.is(a.affected_nodes, 1);
-    t.is(a.affected_edges, 0);
-    t.is(a.actor_id, "alice");
+    t.is(a.affectedNodes, 1);
+    t.is(a.affectedEdges, 0);
+    t.is(a.actor, "alice");
     t.truthy(a.commit);
     await mutate(e, ins, { n: "ann", a: 31 });
     t.deepEqual(await rowsOf(e, people), [{ "p.name": "ann", "p.age": 31, "p.email": null, "p.role": null }]);
@@ -33,8 +33,8 @@ for (const target of storeTargets()) {
   it("a multi-statement mutation publishes exactly one commit", async (t, e) => {
     const before = (await e.graph.history("main")).length;
     const out = await mutate(e, `query q() { insert Person { name: "a" } insert Person { name: "b" } insert Knows { from: "a", to: "b", since: "2024-01-02" } }`);
-    t.is(out.affected_nodes, 2);
-    t.is(out.affected_edges, 1);
+    t.is(out.affectedNodes, 2);
+    t.is(out.affectedEdges, 1);
     t.is((await e.graph.history("main")).length, before + 1);
     t.deepEqual(await rowsOf(e, `query q() { match { $a: Person  $a knows $b } return { $a.name, $b.name } }`), [{ "a.name": "a", "b.name": "b" }]);
   });
@@ -54,7 +54,7 @@ for (const target of storeTargets()) {
     await mutate(e, ins, { n: "ann", a: 30 });
     await mutate(e, ins, { n: "bob", a: 40 });
     const out = await mutate(e, `query q() { update Person set { role: "admin" } where age >= 35 }`);
-    t.is(out.affected_nodes, 1);
+    t.is(out.affectedNodes, 1);
     t.deepEqual((await rowsOf(e, people)).map((r) => r["p.role"]), [null, "admin"]);
     t.is(await codeOf(mutate(e, `query q() { update Person set { name: "x" } where name = "ann" }`)), "ERR_TYPE");
   });
@@ -62,22 +62,22 @@ for (const target of storeTargets()) {
   it("deleting a node cascades to its incident edges", async (t, e) => {
     await mutate(e, `query q() { insert Person { name: "a" } insert Person { name: "b" } insert Person { name: "c" } insert Knows { from: "a", to: "b" } insert Knows { from: "c", to: "a" } insert Knows { from: "b", to: "c" } }`);
     const out = await mutate(e, `query q() { delete Person where name = "a" }`);
-    t.is(out.affected_nodes, 1);
-    t.is(out.affected_edges, 2);
+    t.is(out.affectedNodes, 1);
+    t.is(out.affectedEdges, 2);
     t.deepEqual(await rowsOf(e, `query q() { match { $x: Person  $x knows $y } return { $x.name, $y.name } }`), [{ "x.name": "b", "y.name": "c" }]);
   });
 
   it("edges are deleted by from/to", async (t, e) => {
     await mutate(e, `query q() { insert Person { name: "a" } insert Person { name: "b" } insert Knows { from: "a", to: "b" } insert Knows { from: "b", to: "a" } }`);
     const out = await mutate(e, `query q() { delete Knows where from = "a" }`);
-    t.is(out.affected_edges, 1);
+    t.is(out.affectedEdges, 1);
     t.is((await rowsOf(e, `query q() { match { $x: Person  $x knows $y } return { $x.name } }`)).length, 1);
   });
 
   it("a mutation that changes nothing publishes no commit", async (t, e) => {
     const out = await mutate(e, `query q() { delete Person where name = "nobody" }`);
     t.is(out.commit, null);
-    t.is(out.affected_nodes, 0);
+    t.is(out.affectedNodes, 0);
   });
 
   it("error classes: D2 mix, mutation sent as a read, integrity rules — each rejected before any write", async (t, e) => {
@@ -104,19 +104,20 @@ for (const target of storeTargets()) {
   it("Omnigraph-If-Graph-Commit: a stale expected commit fails typed; the current one succeeds", async (t, e) => {
     const first = await mutate(e, ins, { n: "a" });
     await mutate(e, ins, { n: "b" });
-    t.is(await codeOf(mutate(e, ins, { n: "c" }, { expectCommit: first.commit })), "ERR_GRAPH_COMMIT_PRECONDITION");
-    const now = (await e.query({ query: people })).graph_commit_id;
+    t.is(await codeOf(mutate(e, ins, { n: "c" }, { expectCommit: first.commit?.commitId })), "ERR_GRAPH_COMMIT_PRECONDITION");
+    const now = (await e.query({ query: people })).commitId;
     t.truthy((await mutate(e, ins, { n: "c" }, { expectCommit: now })).commit);
   });
 
   it("reads are pinned by snapshot commit id; branch and snapshot are exclusive", async (t, e) => {
     const first = await mutate(e, ins, { n: "a" });
     await mutate(e, ins, { n: "b" });
-    const pinned = await e.query({ query: people, snapshot: first.commit! });
+    const firstId = first.commit!.commitId;
+    const pinned = await e.query({ query: people, snapshot: firstId });
     t.deepEqual(pinned.rows.map((r) => r["p.name"]), ["a"]);
-    t.deepEqual(pinned.target, { branch: null, snapshot: first.commit });
-    t.is(pinned.graph_commit_id, first.commit ?? "");
-    t.is(await codeOf(e.query({ query: people, snapshot: first.commit!, branch: "main" })), "ERR_PARAM");
+    t.deepEqual(pinned.target, { branch: null, snapshot: firstId });
+    t.is(pinned.commitId, firstId);
+    t.is(await codeOf(e.query({ query: people, snapshot: firstId, branch: "main" })), "ERR_PARAM");
     t.is(await codeOf(e.query({ query: people, snapshot: "01ARZ3NDEKTSV4RRFFQ69G5FAV" })), "ERR_COMMIT_NOT_FOUND");
   });
 

@@ -15,7 +15,7 @@ for (const target of storeTargets()) {
     t.is(await e.schemaSource(), v2);
     const again = await e.applySchema({ source: v2, actor: "t" });
     t.false(again.applied);
-    t.is(again.step_count, 0);
+    t.is(again.stepCount, 0);
     const v3 = `node Person { name: String @key  years: I32? }\nnode City { name: String @key }`;
     t.is(await codeOf(e.applySchema({ source: v3, actor: "t" })), "ERR_SCHEMA_DATA_LOSS");
     const dropped = await e.applySchema({ source: v3, allowDataLoss: true, actor: "t" });

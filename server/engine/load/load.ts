@@ -55,8 +55,8 @@ function propsOf(t: GraphType, data: Record<string, unknown>, item: JsonItem): R
 
 export interface LoadSummary {
   ws: WorkingSet;
-  nodes: { name: string; entities_loaded: number }[];
-  edges: { name: string; entities_loaded: number }[];
+  nodes: { name: string; entitiesLoaded: number }[];
+  edges: { name: string; entitiesLoaded: number }[];
   total: number;
 }
 
@@ -152,7 +152,7 @@ export async function readLoad(
   }
 
   const summary = (kind: "node" | "edge") =>
-    [...counts.values()].filter((c) => c.t.kind === kind).map((c) => ({ name: c.t.name, entities_loaded: c.n })).sort((a, b) => (a.name < b.name ? -1 : 1));
+    [...counts.values()].filter((c) => c.t.kind === kind).map((c) => ({ name: c.t.name, entitiesLoaded: c.n })).sort((a, b) => (a.name < b.name ? -1 : 1));
   return { ws, nodes: summary("node"), edges: summary("edge"), total: [...counts.values()].reduce((a, c) => a + c.n, 0) };
 }
 

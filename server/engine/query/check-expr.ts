@@ -14,9 +14,9 @@ import { WILDCARD } from "./typed.ts";
 /** Where an expression stands; decides which forms are allowed. */
 export type ExprPlace = "filter" | "projection" | "order";
 
-/** `ERR_TYPE` for the tier-B text-search functions. */
+/** `ERR_NOT_SUPPORTED` for the tier-B text-search functions. */
 export function refuseSearch(ctx: CheckContext, fn: SearchFn, loc: SourceLocation): never {
-  return ctx.fail(`\`${fn}\` is not supported by this server (text search is tier B); use filters or \`nearest\``, loc);
+  return ctx.fail(`\`${fn}\` is not supported by this server (text search is tier B); use filters or \`nearest\``, loc, "ERR_NOT_SUPPORTED");
 }
 
 /** The type of `$var.prop` on a node or edge, including the implicit `id`/`src`/`dst`. */

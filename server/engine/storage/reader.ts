@@ -1,3 +1,4 @@
+import { StoreError } from "../../store/errors.ts";
 import type { Snapshot } from "../../store/snapshot.ts";
 import { fromArrowRow, keyOf, type EntityRow, type GraphType } from "./columns.ts";
 import { inList } from "./sql.ts";
@@ -40,7 +41,7 @@ export class SnapshotReader {
     let q = table.query().select(this.columns(t, props));
     if (where) q = q.where(where);
     if (limit !== undefined) q = q.limit(limit);
-    const raw = await q.toArray();
+    const raw = await lanceQuery(() => q.toArray(), t);
     this.stats.rows += raw.length;
     return raw.map((r) => fromArrowRow(t, r as Record<string, unknown>));
   }
@@ -78,9 +79,21 @@ export class SnapshotReader {
     const table = await this.snapshot.table(keyOf(t));
     let vq = table.vectorSearch(Array.from(q)).column(vectorColumn).distanceType("l2").select([...this.columns(t, props), "_distance"]).limit(k);
     if (where) vq = vq.where(where);
-    const raw = await vq.toArray();
+    const raw = await lanceQuery(() => vq.toArray(), t);
     this.stats.rows += raw.length;
     return raw.map((r) => ({ row: fromArrowRow(t, r as Record<string, unknown>), distance: Number((r as { _distance: number })._distance) }));
   }
 }
 
+/**
+ * Runs a LanceDB query; its own errors (text with build paths) become a typed
+ * `ERR_LANCE`, which the HTTP layer never shows to clients.
+ */
+async function lanceQuery<T>(run: () => Promise<T>, t: GraphType): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    if (e instanceof StoreError) throw e;
+    throw new StoreError("ERR_LANCE", `LanceDB failed to read ${t.kind} type ${t.name}: ${String((e as Error)?.message ?? e).split("\n")[0]!.slice(0, 300)}`, { type: t.name }, e);
+  }
+}

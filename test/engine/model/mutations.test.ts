@@ -103,7 +103,7 @@ test("mutations: engine state equals the model state after every commit", async 
             }
             if (error) throw new Error(`engine refused a valid query: ${(error as Error).stack}\n${context()}`);
             const expectedOut = { affected_nodes: predicted.affectedNodes, affected_edges: predicted.affectedEdges, commit: predicted.affectedNodes + predicted.affectedEdges > 0 };
-            const actualOut = { affected_nodes: out!.affected_nodes, affected_edges: out!.affected_edges, commit: out!.commit !== null };
+            const actualOut = { affected_nodes: out!.affectedNodes, affected_edges: out!.affectedEdges, commit: out!.commit !== null };
             if (!isDeepStrictEqual(actualOut, expectedOut)) throw new Error(`ChangeOutput differs: model ${JSON.stringify(expectedOut)}, engine ${JSON.stringify(actualOut)}\n${context()}`);
             state = resolveGenerated(schema, predicted.graph, actual);
             if (!isDeepStrictEqual(sortedGraph(actual), sortedGraph(state))) {

@@ -285,7 +285,7 @@ test("mutations: upsert, strict inserts, updates, cascading deletes, rejections"
         if (!model.ok) return;
         t.deepEqual({ nodes: model.affectedNodes, edges: model.affectedEdges }, expected, `model counts\n${text}`);
         const out = await engine.mutate({ query: text, actor: "t" });
-        t.deepEqual({ nodes: out.affected_nodes, edges: out.affected_edges }, expected, `engine counts\n${text}`);
+        t.deepEqual({ nodes: out.affectedNodes, edges: out.affectedEdges }, expected, `engine counts\n${text}`);
         t.is(out.commit === null, expected.nodes + expected.edges === 0, `commit\n${text}`);
         state = model.graph;
       }

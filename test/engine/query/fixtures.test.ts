@@ -68,7 +68,7 @@ test("search.gq vector_search type-checks with nearest ordering and limit 3", (t
   t.deepEqual(q.params.map((p) => [p.name, p.type]), [["q", { kind: "vector", dim: 4 }]]);
 });
 
-/** The text-search queries fail ERR_TYPE at the unsupported function (tier B). */
+/** The text-search queries fail ERR_NOT_SUPPORTED at the unsupported function (tier B). */
 const tierB: [string, [number, number]][] = [
   ["text_search", [4, 9]],
   ["fuzzy_search", [12, 9]],
@@ -79,8 +79,8 @@ const tierB: [string, [number, number]][] = [
   ["rrf_two_vectors", [56, 13]],
 ];
 for (const [name, loc] of tierB) {
-  test(`search.gq ${name} is refused with ERR_TYPE (text search is tier B)`, (t) => {
-    const err = throwsCode(t, () => compileQuery(searchGq, docs, name), "ERR_TYPE", loc);
+  test(`search.gq ${name} is refused with ERR_NOT_SUPPORTED (text search is tier B)`, (t) => {
+    const err = throwsCode(t, () => compileQuery(searchGq, docs, name), "ERR_NOT_SUPPORTED", loc);
     t.true(err?.message.includes("not supported by this server"));
   });
 }

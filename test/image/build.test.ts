@@ -40,6 +40,7 @@ test("the image config: non-root user, workdir, port, bind address, volumes, tin
   t.deepEqual(Object.keys(c.ExposedPorts ?? {}), ["8080/tcp"]);
   t.true(c.Env.includes("OMNIGRAPH_BIND=0.0.0.0:8080"), c.Env.join(" "));
   t.true(c.Env.includes("NODE_ENV=production"));
+  t.true(c.Env.includes("OMNIGRAPH_STORE=fs:///var/lib/omnigraph/data"), c.Env.join(" "));
   t.deepEqual(Object.keys(c.Volumes ?? {}).sort(), ["/tmp", "/var/lib/omnigraph"]);
   t.deepEqual(c.Entrypoint, ["/usr/bin/tini", "--", "omnigraph"]);
   t.deepEqual(c.Cmd, ["serve"]);

@@ -45,7 +45,7 @@ test("the image runs its own Node 20 as the non-root omnigraph user", async (t) 
 
 test("no TypeScript compiler or test tool is inside; tsx, the sources and the policy bundle are", (t) => {
   const app = join(t.context.img.rootfs, "opt/omnigraph");
-  for (const absent of ["node_modules/typescript", "node_modules/ava", "node_modules/fast-check", "node_modules/autocannon", "node_modules/s3rver", "node_modules/@types/koa", "tsconfig.json", "test"]) {
+  for (const absent of ["node_modules/typescript", "node_modules/ava", "node_modules/fast-check", "node_modules/autocannon", "node_modules/s3rver", "node_modules/@types/koa", "node_modules/onnxruntime-node", "node_modules/@huggingface/transformers", "tsconfig.json", "test"]) {
     t.false(existsSync(join(app, absent)), `${absent} should not be in the image`);
   }
   for (const present of ["node_modules/tsx", "node_modules/@lancedb/lancedb", "bin/omnigraph.js", "server/cli/main.ts", "policies", "image/healthcheck.mjs"]) {

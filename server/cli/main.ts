@@ -9,6 +9,7 @@ type Command = { summary: string; load: () => Promise<{ run: (argv: string[]) =>
 
 const COMMANDS: Record<string, Command> = {
   doctor: { summary: "probe a store for the conditional writes the commit protocol needs", load: () => import("./doctor.ts") },
+  render: { summary: "render a stage's Kubernetes manifests (plain YAML + kustomization) from the deployment kit", load: () => import("./render.ts") },
   serve: { summary: "run the data plane (all-in-one on a local directory by default)", load: () => import("./serve.ts") },
 };
 

@@ -162,12 +162,18 @@ cache_args=()
 # OMNIGRAPH_IMAGE_NO_CACHE=1: ignore the cached build-stage layers (the npm
 # cache and the bases stay), e.g. to check that a clean build gives the same digest.
 [[ ${OMNIGRAPH_IMAGE_NO_CACHE:-} == 1 ]] && cache_args=(--no-cache)
-[[ -n ${OMNIGRAPH_IMAGE_SOURCE:-} ]] && source_args=(--build-arg "SOURCE=$OMNIGRAPH_IMAGE_SOURCE")
+[[ -n ${OMNIGRAPH_IMAGE_SOURCE:-} ]] && source_args=(--build-arg "SOURCE=$OMNIGRAPH_IMAGE_SOURCE" --label "org.opencontainers.image.source=$OMNIGRAPH_IMAGE_SOURCE")
+# The per-commit labels are also passed as --label: buildah 1.28's layer cache
+# keys a LABEL step on its unexpanded text, so `LABEL …revision="${REVISION}"`
+# alone would keep an earlier commit's value on a cached build (the build test
+# caught exactly that). Command-line labels are applied after the cache.
 log "building $LOCAL_REF from Containerfile (buildah, chroot isolation)"
 "${B[@]}" build --isolation chroot --network host --pull=never --layers=true \
   --format oci --identity-label=false --timestamp "$IMAGE_EPOCH" \
   --build-arg "NODE_IMAGE=$NODE_IMAGE" --build-arg "BASE_IMAGE=$BASE_IMAGE" \
   --build-arg "VERSION=$VERSION" --build-arg "REVISION=$REVISION" --build-arg "CREATED=$CREATED" \
+  --label "org.opencontainers.image.version=$VERSION" --label "org.opencontainers.image.revision=$REVISION" \
+  --label "org.opencontainers.image.created=$CREATED" \
   "${source_args[@]}" "${secret_args[@]}" "${cache_args[@]}" \
   --file Containerfile --tag "$LOCAL_REF" "$REPO_ROOT" >&2
 log "image built in $(since "$step")"

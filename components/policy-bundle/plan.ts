@@ -11,10 +11,9 @@ import * as cedar from "@cedar-policy/cedar-wasm/nodejs";
 import { z } from "zod";
 import { PolicyBundleInvalid } from "../errors.ts";
 import { type LabelContext, type Manifest, meta } from "../kubernetes/manifest.ts";
-// The server's own policy.yaml loader: one owner for OmniGraph's format. (When the auth
-// helper's Cedar compiler lands, `loadBundle` replaces it here: policy.yaml compiled to
-// Cedar and validated against OmniGraph's schema.)
-import { loadPolicyFile } from "../../server/auth/runtime-states.ts";
+// The server's own bundle loader: one owner for OmniGraph's format — policy.yaml compiled
+// to Cedar and validated against OmniGraph's Cedar schema, exactly as the server loads it.
+import { loadBundle } from "../../server/auth/cedar/bundle.ts";
 
 /** The files of a bundle, by name (flat directory). */
 export type BundleFiles = Record<string, string>;
@@ -121,7 +120,7 @@ function policyYamlProblems(files: BundleFiles, sourceDir: string | undefined): 
   if (Object.keys(files).some((n) => n.endsWith(".cedar"))) return ["the policy bundle has both policy.yaml and .cedar files; a bundle is one or the other"];
   if (!sourceDir) return ["a policy.yaml bundle is validated from its directory: pass the bundle directory"];
   try {
-    loadPolicyFile(sourceDir);
+    loadBundle(sourceDir);
     return [];
   } catch (e) {
     return [(e as Error).message];

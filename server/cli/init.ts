@@ -35,7 +35,7 @@ export async function run(argv: string[]): Promise<number> {
           });
           if (existing) {
             const hasSchema = (await existing.snapshot({ branch: "main" })).schemaHash !== null;
-            existing.close();
+            await existing.close();
             if (hasSchema) throw new CliError("ERR_GRAPH_EXISTS", `graph '${address.graphId}' already exists with a schema at ${loc.description()}; change it with 'omnigraph schema apply', or pick another --graph`);
             if (!o.force) throw new CliError("ERR_GRAPH_EXISTS", `graph '${address.graphId}' exists at ${loc.description()} without a schema; pass --force to apply this schema to it`);
           } else if (!o.force) {

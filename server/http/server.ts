@@ -175,7 +175,7 @@ export async function startServer(loaded: LoadedConfig, opts: StartOptions = {})
       const closed = new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();
       await Promise.race([closed, new Promise((r) => setTimeout(r, 1000))]);
-      handles.close();
+      await handles.close();
       stack.close();
       await store.close();
       log.info({ in_time: inTime }, "stopped");

@@ -47,6 +47,8 @@ export interface QuarantineRecord {
 export interface HandleEvents {
   opened?(h: GraphHandle, ms: number): void;
   closed?(h: GraphHandle, why: "idle" | "evicted" | "shutdown"): void;
+  /** Closing a handle failed (its lease then expires on its own). */
+  closeFailed?(h: GraphHandle, err: unknown): void;
   recovered?(h: GraphHandle, outcome: "clean" | "repaired"): void;
   quarantined?(q: QuarantineRecord, err: unknown): void;
   openCount?(n: number): void;
@@ -79,6 +81,8 @@ export class GraphHandles {
   private readonly quarantine = new Map<string, QuarantineRecord>();
   private readonly timer: NodeJS.Timeout;
   private closed = false;
+  /** Graph closes in flight (each releases a writer lease). */
+  private readonly closing = new Set<Promise<void>>();
 
   constructor(private readonly opts: HandleCacheOptions) {
     this.timer = setInterval(() => this.evictIdle(), Math.max(250, Math.min(opts.idleMs / 2, 30_000)));
@@ -151,7 +155,7 @@ export class GraphHandles {
         const report = await graph.recover();
         this.opts.events?.recovered?.(handle, report.handled.length || report.audits.length ? "repaired" : "clean");
       } catch (e) {
-        graph.close();
+        await graph.close();
         // A store that is down is not a broken graph: answer 503 and try again next time.
         if (isStorageError(e) && e.retryable) throw e;
         const rec: QuarantineRecord = { graphId, tenant, code: (e as { code?: string }).code ?? "ERR_INTERNAL", error: "open-time recovery failed" };
@@ -163,7 +167,7 @@ export class GraphHandles {
     this.makeRoom();
     const entry: Entry = { handle, refs: 0, lastUsed: Date.now() };
     if (this.closed) {
-      graph.close();
+      await graph.close();
       throw new RuntimeError("ERR_NOT_READY", "the server is shutting down");
     }
     this.open.set(key, entry);
@@ -186,7 +190,11 @@ export class GraphHandles {
     this.open.delete(key);
     // A maintenance run in progress finishes in the background (bounded by its budget); none starts again.
     void e.handle.maintenance?.stop();
-    e.handle.graph.close();
+    // Closing releases the graph's writer lease: tracked so that shutdown waits for it
+    // (a lease left to expire would stall the next writer's open).
+    const closing = e.handle.graph.close().catch((err: unknown) => this.opts.events?.closeFailed?.(e.handle, err));
+    this.closing.add(closing);
+    void closing.finally(() => this.closing.delete(closing));
     this.opts.events?.closed?.(e.handle, why);
     this.opts.events?.openCount?.(this.open.size);
   }
@@ -274,11 +282,12 @@ export class GraphHandles {
     }
   }
 
-  /** Closes every handle (in-flight users should have finished). */
-  close(): void {
+  /** Closes every handle (in-flight users should have finished) and waits until their leases are released. */
+  async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.timer);
     for (const [k, e] of [...this.open]) this.closeEntry(k, e, "shutdown");
+    await Promise.all([...this.closing]);
   }
 
   /** Handles still in use (for draining). */

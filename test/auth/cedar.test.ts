@@ -115,8 +115,8 @@ for (const dir of exampleBundles()) {
   });
 }
 
-test("the example bundles exist: default (dev server), team, raw-cedar, multi-tenant", (t) => {
-  t.deepEqual(exampleBundles().map((d) => relative(POLICIES, d)), ["default", "examples/multi-tenant", "examples/raw-cedar", "examples/team"]);
+test("the example bundles exist: default (dev server), deploy-default (rendered by the kit), team, raw-cedar, multi-tenant", (t) => {
+  t.deepEqual(exampleBundles().map((d) => relative(POLICIES, d)), ["default", "deploy-default", "examples/multi-tenant", "examples/raw-cedar", "examples/team"]);
 });
 
 test("decisions: an actor in no group is denied before Cedar; matching policy ids are returned; each decision is logged with actor, tenant, action, graph, branch, outcome, ids", (t) => {

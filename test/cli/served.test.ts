@@ -138,7 +138,7 @@ test.serial("the token chain reaches the server: a keyed credentials-file token 
   t.is(viaDefaults.code, 0, viaDefaults.stderr);
   // OMNIGRAPH_TOKEN_LOCAL beats the file
   const envWins = await og(["query", "people", "--query", Q, "--server", "local", "--json"], { home, env: { OMNIGRAPH_TOKEN_LOCAL: "wrong" } });
-  t.is(errorCodeOf(envWins), "ERR_UNAUTHENTICATED");
+  t.is(errorCodeOf(envWins), "ERR_TOKEN_INVALID");
   // a URL that matches no named server gets only OMNIGRAPH_BEARER_TOKEN (here: none),
   // even when the credentials file holds the right token for another server
   const elsewhere = join(s.dir, "home-elsewhere");

@@ -125,7 +125,7 @@ export class DirectGraphClient implements GraphClient {
   }
 
   async close(): Promise<void> {
-    this.graph.close();
+    await this.graph.close();
     await this.store.close();
   }
 }

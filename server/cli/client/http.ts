@@ -5,6 +5,7 @@
  * server's typed code when the body names one, else rebuilt from the detail field
  * and the HTTP status, so the exit-code table sees the same codes as in direct mode.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { Readable } from "node:stream";
@@ -69,6 +70,16 @@ export function servedErrorFrom(status: number, text: string, route: string): Se
   return new ServedError(cliCode, serverCode, status, `${route} answered ${status}: ${message}`, body);
 }
 
+/** The typed code (`error_code`) of an error body, if it is one. */
+function errorCodeOf(text: string): string | undefined {
+  try {
+    const v = JSON.parse(text) as { error_code?: unknown };
+    return typeof v.error_code === "string" ? v.error_code : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function encodeBranch(name: string): string {
   return name.split("/").map(encodeURIComponent).join("/");
 }
@@ -92,17 +103,53 @@ export class HttpGraphClient implements GraphClient {
     } else if (init.contentType) headers["content-type"] = init.contentType;
     const signals = [AbortSignal.timeout(this.opts.timeoutMs), ...(this.opts.signal ? [this.opts.signal] : [])];
     const url = `${this.opts.baseUrl}${path}`;
-    let res: Response;
-    try {
-      res = await fetch(url, { method, headers, body, signal: AbortSignal.any(signals), ...(body instanceof ReadableStream ? { duplex: "half" } : {}) } as RequestInit);
-    } catch (e) {
-      throw this.transportError(e, `${method} ${path}`);
-    }
-    if (!res.ok) {
+    const signal = AbortSignal.any(signals);
+    // A streamed body cannot be sent twice: wait out a booting server before sending it.
+    if (body instanceof ReadableStream) await this.untilBooted(signal, `${method} ${path}`);
+    for (;;) {
+      let res: Response;
+      try {
+        res = await fetch(url, { method, headers, body, signal, ...(body instanceof ReadableStream ? { duplex: "half" } : {}) } as RequestInit);
+      } catch (e) {
+        throw this.transportError(e, `${method} ${path}`);
+      }
+      if (res.ok) return res;
       const text = await res.text().catch(() => "");
+      // A server that is still booting ran nothing: wait as it says (within --timeout) and
+      // ask again, so a CLI started right after `npm start` just works. A streamed body
+      // cannot be sent twice.
+      if (res.status === 503 && !(body instanceof ReadableStream) && errorCodeOf(text) === "ERR_NOT_READY") {
+        const waitMs = Math.min(1000, Math.max(100, Number(res.headers.get("retry-after") ?? "1") * 1000));
+        try {
+          await sleep(waitMs, undefined, { signal });
+        } catch (e) {
+          const reason = signal.reason as Error | undefined;
+          throw this.transportError(reason?.name === "TimeoutError" ? reason : e, `${method} ${path}`);
+        }
+        continue;
+      }
       throw servedErrorFrom(res.status, text, `${method} ${path}`);
     }
-    return res;
+  }
+
+  /** Polls `/readyz` while the server answers `booting` (bounded by the request's signal). */
+  private async untilBooted(signal: AbortSignal, route: string): Promise<void> {
+    for (;;) {
+      let status: string | undefined;
+      try {
+        const res = await fetch(`${this.opts.baseUrl}/readyz`, { signal });
+        status = ((await res.json().catch(() => ({}))) as { status?: string }).status;
+      } catch (e) {
+        throw this.transportError(e, route);
+      }
+      if (status !== "booting") return;
+      try {
+        await sleep(250, undefined, { signal });
+      } catch (e) {
+        const reason = signal.reason as Error | undefined;
+        throw this.transportError(reason?.name === "TimeoutError" ? reason : e, route);
+      }
+    }
   }
 
   private transportError(e: unknown, route: string): CliError {

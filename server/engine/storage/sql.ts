@@ -34,15 +34,6 @@ export function literal(v: Value, t: PropType | "string"): string | undefined {
           return typeof v === "string" && /^\d{4}-\d{2}-\d{2}$/.test(v) ? `date ${stringLiteral(v)}` : undefined;
         case "DateTime":
           return typeof v === "number" && Number.isFinite(v) ? `timestamp ${stringLiteral(formatDateTime(v).replace("T", " ").replace("Z", ""))}` : undefined;
-        case "I32":
-        case "I64":
-        case "U32":
-        case "U64":
-          // An integer column only takes integer literals (LanceDB refuses `int >= 29.5`);
-          // a fractional bound stays in the engine, which compares exactly.
-          if (typeof v === "bigint") return v.toString();
-          if (typeof v === "number" && Number.isInteger(v)) return numberLiteral(v);
-          return undefined;
         default:
           return numericLiteral(v, t.base);
       }

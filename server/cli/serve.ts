@@ -67,6 +67,7 @@ export async function run(argv: string[]): Promise<number> {
     unauthenticated: o.unauthenticated, shutdownGraceSeconds: o.shutdownGraceSeconds, logLevel: o.logLevel,
   };
   let server;
+  let early: import("node:http").Server | undefined;
   try {
     const loaded = loadConfig({ flags, env: process.env });
     const local = isLocalDefault(loaded, flags, process.env);
@@ -84,12 +85,14 @@ export async function run(argv: string[]): Promise<number> {
     }
     // Bind and print the address before the engine and LanceDB load (seconds on a busy
     // host), then hand the socket over; a bad auth setup still fails the boot (exit 2).
-    const early = await listen(loaded.config.bind, { role: loaded.config.role, shutdownGraceSeconds: loaded.config.shutdown_grace_seconds });
+    early = await listen(loaded.config.bind, { role: loaded.config.role, shutdownGraceSeconds: loaded.config.shutdown_grace_seconds });
     const a = early.address() as import("node:net").AddressInfo;
     process.stdout.write(`OMNIGRAPH_LISTEN_ADDR=${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}\n`);
     const { startServer } = await import("../http/server.ts");
     server = await startServer(loaded, { ...(extraTokens ? { extraTokens, defaultBundle: DEV_BUNDLE } : {}), server: early });
   } catch (e) {
+    // A boot that fails after binding must not leave the socket holding the process open.
+    early?.close();
     if (isConfigError(e)) {
       process.stderr.write(`omnigraph serve: ${e.code}: ${e.message}\n`);
       return 2;

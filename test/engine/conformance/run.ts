@@ -110,9 +110,9 @@ export async function runEntry(t: ExecutionContext, entry: Entry, target: StoreT
       case "merge": {
         const p = g.merge({ source: step.source, actor: ACTOR, ...(step.target ? { target: step.target } : {}) });
         if (step.error) {
-          const caught = await p.then(() => undefined, (x: unknown) => x as { code?: string; detail?: { merge_conflicts?: { kind: string }[] } });
+          const caught = await p.then(() => undefined, (x: unknown) => x as { code?: string; detail?: { conflicts?: { kind: string }[] } });
           t.is(caught?.code, step.error, where);
-          if (step.conflicts) t.deepEqual((caught?.detail?.merge_conflicts ?? []).map((c) => c.kind).sort(), [...step.conflicts].sort(), where);
+          if (step.conflicts) t.deepEqual((caught?.detail?.conflicts ?? []).map((c) => c.kind).sort(), [...step.conflicts].sort(), where);
         } else {
           const out = await settle(t, p, undefined, where);
           if (out && step.outcome) t.is(out.outcome, step.outcome, where);

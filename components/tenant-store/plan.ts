@@ -13,7 +13,7 @@ import { type BucketFacts, type CloudResource, type IamPolicyDocument, type IamS
 import { planGcsBucket, planS3Bucket, type ObjectStoreContext, type ObjectStorePlan, type StorageInput } from "../object-store/plan.ts";
 
 /** Tenant ids: OmniGraph's pattern plus `_` (IdP org ids); never an IAM or glob wildcard. */
-export const TenantId = z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, "a tenant id: 1-64 letters, digits, `_` or `-`");
+export const TenantId = z.string().regex(/^(?!__proto__$)[a-zA-Z0-9_-]{1,64}$/, "a tenant id: 1-64 letters, digits, `_` or `-` (not `__proto__`)");
 
 export const TenancyInput = z.strictObject({
   layout: z.enum(["single", "prefix-per-tenant", "bucket-per-tenant"]).default("single"),

@@ -5,7 +5,7 @@ import type { Identity } from "./identity.ts";
  * Tenant ids: OmniGraph's graph-id alphabet plus `_`, so IdP organisation ids
  * such as `org_2abc…` are accepted as they are.
  */
-export const TENANT_ID_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
+export const TENANT_ID_PATTERN = /^(?!__proto__$)[a-zA-Z0-9_-]{1,64}$/;
 
 /** Graph ids keep OmniGraph's pattern exactly. */
 export const GRAPH_ID_PATTERN = /^[a-zA-Z0-9-]{1,64}$/;

@@ -68,6 +68,11 @@ export async function run(argv: string[]): Promise<number> {
   };
   let server;
   let early: import("node:http").Server | undefined;
+  // A SIGTERM during boot is remembered and honoured (drain) as soon as the server is up.
+  let signalDuringBoot: string | undefined;
+  const onBootSignal = (signal: string) => (signalDuringBoot ??= signal);
+  process.on("SIGTERM", onBootSignal);
+  process.on("SIGINT", onBootSignal);
   try {
     const loaded = loadConfig({ flags, env: process.env });
     const local = isLocalDefault(loaded, flags, process.env);
@@ -83,16 +88,29 @@ export async function run(argv: string[]): Promise<number> {
           : `omnigraph serve: development token in ${dev.file} (actor '${DEV_ACTOR}')\n`,
       );
     }
-    // Bind and print the address before the engine and LanceDB load (seconds on a busy
-    // host), then hand the socket over; a bad auth setup still fails the boot (exit 2).
+    // Refuse a bad auth setup before binding (exit 2, nothing printed on stdout); then bind
+    // and print the address before the engine and LanceDB load (seconds on a busy host),
+    // and hand the socket over.
+    const [{ buildAuthStack }, { createLogger }, { ServerMetrics }] = await Promise.all([
+      import("../auth/from-config.ts"), import("../observability/logger.ts"), import("../observability/metrics.ts"),
+    ]);
+    const log = createLogger({ level: loaded.config.log.level });
+    const metrics = new ServerMetrics();
+    const authStack = await buildAuthStack(loaded, {
+      logger: log, registry: metrics.registry,
+      extraTokens: [...(extraTokens ?? [])].map(([actor, token]) => ({ actor, token })),
+      defaultBundle: extraTokens ? DEV_BUNDLE : undefined,
+    });
     early = await listen(loaded.config.bind, { role: loaded.config.role, shutdownGraceSeconds: loaded.config.shutdown_grace_seconds });
     const a = early.address() as import("node:net").AddressInfo;
     process.stdout.write(`OMNIGRAPH_LISTEN_ADDR=${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}\n`);
     const { startServer } = await import("../http/server.ts");
-    server = await startServer(loaded, { ...(extraTokens ? { extraTokens, defaultBundle: DEV_BUNDLE } : {}), server: early });
+    server = await startServer(loaded, { authStack, log, metrics, server: early });
   } catch (e) {
     // A boot that fails after binding must not leave the socket holding the process open.
     early?.close();
+    process.off("SIGTERM", onBootSignal);
+    process.off("SIGINT", onBootSignal);
     if (isConfigError(e)) {
       process.stderr.write(`omnigraph serve: ${e.code}: ${e.message}\n`);
       return 2;
@@ -115,7 +133,10 @@ export async function run(argv: string[]): Promise<number> {
       };
       void s.drain().then((inTime) => finish(inTime ? 0 : 1), () => finish(1));
     };
+    process.off("SIGTERM", onBootSignal);
+    process.off("SIGINT", onBootSignal);
     process.on("SIGTERM", () => stop("SIGTERM"));
     process.on("SIGINT", () => stop("SIGINT"));
+    if (signalDuringBoot) stop(signalDuringBoot);
   });
 }

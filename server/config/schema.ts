@@ -88,7 +88,7 @@ export const ServerConfigSchema = z.strictObject({
       unauthenticated: z.boolean().default(false),
       static: z.strictObject({ tokens_file: z.string().nullable().default(null) }).default({ tokens_file: null }),
       oidc: OidcSchema.optional(),
-      tenants: z.record(z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, "tenant ids match ^[a-zA-Z0-9_-]{1,64}$"), z.strictObject({ hosts: z.array(z.string()).default([]), audiences: z.array(z.string()).default([]) })).default({}),
+      tenants: z.record(z.string().regex(/^(?!__proto__$)[a-zA-Z0-9_-]{1,64}$/, "tenant ids match ^[a-zA-Z0-9_-]{1,64}$"), z.strictObject({ hosts: z.array(z.string()).default([]), audiences: z.array(z.string()).default([]) })).default({}),
       /** Public URL of this resource: `resource` of /.well-known/oauth-protected-resource and `resource_metadata` of 401s. */
       resource_url: z.string().nullable().default(null),
       /** Where audit lines go (a file path); null → stdout, tagged `log: "audit"`. */

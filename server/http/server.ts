@@ -32,6 +32,8 @@ export interface StartOptions {
   /** Replace the authenticator / authorizer (the auth helper's implementations, tests). */
   authenticator?: Authenticator;
   authorizer?: Authorizer;
+  /** An auth stack already built (by `serve`, which refuses a bad auth setup before it binds). */
+  authStack?: AuthStack;
   /** An already-listening server (bound early by `serve`) to take over. */
   server?: Server;
   log?: Logger;
@@ -78,7 +80,7 @@ export async function startServer(loaded: LoadedConfig, opts: StartOptions = {})
 
   // Auth (server/auth): static/OIDC/hybrid identity, Cedar or the policyless states,
   // admission, audit. Boot fails closed on bad tokens, keys or policies.
-  const stack: AuthStack = await buildAuthStack(loaded, {
+  const stack: AuthStack = opts.authStack ?? await buildAuthStack(loaded, {
     logger: log,
     registry: metrics.registry,
     extraTokens: [...(opts.extraTokens ?? [])].map(([actor, token]) => ({ actor, token })),

@@ -76,7 +76,7 @@ export type TenancyLayout =
 
 const ID = /^[a-zA-Z0-9-]{1,64}$/;
 /** Tenant ids also accept `_` (IdP org ids such as `org_…`); graph ids keep OmniGraph's pattern. */
-const TENANT_ID = /^[a-zA-Z0-9_-]{1,64}$/;
+const TENANT_ID = /^(?!__proto__$)[a-zA-Z0-9_-]{1,64}$/;
 
 export function locateGraph(layout: TenancyLayout, tenant: string | undefined, graphId: string): GraphLocation {
   if (!ID.test(graphId)) throw new Error(`graph id ${JSON.stringify(graphId)} must match ^[a-zA-Z0-9-]{1,64}$`);

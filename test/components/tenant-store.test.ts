@@ -7,7 +7,12 @@ import { KnobsInput } from "../../components/knobs/plan.ts";
 import type { IamPolicyDocument } from "../../components/object-store/cloud.ts";
 import { failure } from "./support.ts";
 
-const tenantId = fc.stringMatching(/^[a-zA-Z0-9_-]{1,64}$/);
+const tenantId = fc.stringMatching(/^[a-zA-Z0-9_-]{1,64}$/).filter((id) => id !== "__proto__");
+
+test("`__proto__` is not a tenant id: tenant-keyed maps would set their prototype instead of a key (found by the IAM property)", (t) => {
+  t.false(TenantId.safeParse("__proto__").success);
+  t.true(TenantId.safeParse("org_acme").success);
+});
 const prefixPart = fc.stringMatching(/^[a-z0-9_.-]{1,12}$/).filter((p) => p !== "." && p !== "..");
 const labels = { instance: "og", namespace: "og", stage: "managed" };
 const ctx = { labels, clusterDomain: "cluster.local", profile: PROFILES.small, knobs: KnobsInput.parse({}), serviceAccountName: (r: string) => `og-${r}` };

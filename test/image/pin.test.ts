@@ -51,8 +51,9 @@ for (const { stage, registry, expectRegistry } of [
     t.teardown(() => rmSync(dir, { recursive: true, force: true }));
     const stack = join(dir, `Pulumi.${stage}.yaml`);
     copyFileSync(join(REPO_ROOT, `Pulumi.${stage}.yaml`), stack);
-    // The stack's relative paths (the policy bundle) resolve against its directory.
+    // The stack's relative paths (the policy bundle, declared graph schemas) resolve against its directory.
     symlinkSync(join(REPO_ROOT, "policies"), join(dir, "policies"));
+    symlinkSync(join(REPO_ROOT, "docs"), join(dir, "docs"));
     const before = readFileSync(stack, "utf8");
 
     const pin = await node(["image/pin.mjs", "--stack", stack, "--registry", registry]);

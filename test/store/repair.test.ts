@@ -6,7 +6,10 @@ import test from "ava";
 import { listAll } from "../../drivers/base.ts";
 import { run as repairCli } from "../../server/cli/repair.ts";
 import { Graph } from "../../server/store/graph.ts";
-import type { GraphLocation } from "../../server/store/layout.ts";
+import { GraphLocation } from "../../server/store/layout.ts";
+import type { ObjectStore } from "../../drivers/contract.ts";
+import { NotFound } from "../../drivers/errors.ts";
+import { DelegatingStore, type RequestContext, type StoreOp } from "../../drivers/wrapper.ts";
 import { repairGraph } from "../../server/store/repair.ts";
 import { add, commitWithRetry, create, idsAt, newGraphId, storeTargets } from "./support.ts";
 
@@ -129,4 +132,38 @@ test("fs: omnigraph repair — dry run exits 1 and changes nothing; --confirm re
   t.is((await (await Graph.open(loc, { mode: "read-only" })).log.head())!.seq, head);
   t.is(await repairCli(argv), 0, "clean now");
   t.is(await repairCli(["--graph", loc.graphId]), 2);
+});
+
+/** Once armed, answers the next GET of `key` with "not found", as a GET served just before the object was created would. */
+class StaleNextRead extends DelegatingStore {
+  private armed = false;
+  constructor(inner: ObjectStore, private readonly key: string) {
+    super(inner);
+  }
+  arm(): void {
+    this.armed = true;
+  }
+  protected override async around<T>(op: StoreOp, key: string, run: () => Promise<T>, ctx?: RequestContext): Promise<T> {
+    if (op === "get" && key === this.key && this.armed) {
+      this.armed = false;
+      throw new NotFound(key);
+    }
+    return super.around(op, key, run, ctx);
+  }
+}
+
+test("a warm head check that sees n+1 missing but n+2 present (a race: the GET of n+1 served before it was created) reads n+1 again and finds the head, not a hole", async (t) => {
+  const loc = storeTargets()[0]!.location(newGraphId());
+  const h0 = await graphWithCommits(loc, 1);
+  const store = new StaleNextRead(loc.store, loc.logKey(h0 + 1));
+  const warm = await Graph.open(new GraphLocation(store, loc.prefix, loc.graphId, loc.tenant), { mode: "read-only" });
+  t.is((await warm.log.head())?.seq, h0);
+  const writer = await Graph.open(loc, { mode: "read-write" });
+  await commitWithRetry(writer, "main", () => ({ "node:T": [add(["x", 1])] }));
+  await commitWithRetry(writer, "main", () => ({ "node:T": [add(["y", 2])] }));
+  const head = (await writer.log.head())!.seq;
+  await writer.close();
+  store.arm();
+  t.is((await warm.log.head())?.seq, head);
+  await warm.close();
 });

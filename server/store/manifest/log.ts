@@ -82,8 +82,8 @@ export class ManifestLog {
     if (known) {
       // Probing h+1 and h+2 (rather than the hint and h+1) keeps "one commit since" — a
       // reader behind a writer — at one round trip: the hint alone never proves a head.
-      const [next, after] = await Promise.all([this.tryRead(known.seq + 1), this.tryRead(known.seq + 2)]);
-      if (!next && after) throw this.hole(known.seq + 1);
+      let [next, after] = await Promise.all([this.tryRead(known.seq + 1), this.tryRead(known.seq + 2)]);
+      if (!next && after) next = await this.recheck(known.seq + 1);
       if (!after) return next ?? known;
       await this.refreshHint();
       if (this.hint && this.hint.entry.seq > after.seq) return (await this.gallopFromSeq(this.hint.entry.seq)) ?? this.gallop(after);
@@ -105,9 +105,9 @@ export class ManifestLog {
    * Undefined when the log has no entry there (the hint is ahead of a lost entry).
    */
   private async gallopFromSeq(seq: number): Promise<ManifestEntry | undefined> {
-    const [at, next, after] = await Promise.all([this.tryRead(seq), this.tryRead(seq + 1), this.tryRead(seq + 2)]);
+    let [at, next, after] = await Promise.all([this.tryRead(seq), this.tryRead(seq + 1), this.tryRead(seq + 2)]);
     if (!at) return undefined;
-    if (!next && after) throw this.hole(seq + 1);
+    if (!next && after) next = await this.recheck(seq + 1);
     if (!next) return at;
     if (!after) return next;
     return this.gallop(after);
@@ -126,7 +126,10 @@ export class ManifestLog {
     for (;;) {
       const [probe, beyond] = await Promise.all([this.tryRead(lo.seq + step), step === 1 ? this.tryRead(lo.seq + 2) : Promise.resolve(undefined)]);
       if (!probe) {
-        if (beyond) throw this.hole(lo.seq + 1);
+        if (beyond) {
+          lo = await this.recheck(lo.seq + 1);
+          continue;
+        }
         hi = lo.seq + step;
         break;
       }
@@ -141,7 +144,7 @@ export class ManifestLog {
     }
     if (hi !== lo.seq + 1 || step !== 1) {
       // Binary search ended at lo (lo+1 missing): make sure lo+2 is missing too.
-      if (await this.tryRead(lo.seq + 2)) throw this.hole(lo.seq + 1);
+      if (await this.tryRead(lo.seq + 2)) return this.gallop(await this.recheck(lo.seq + 1));
     }
     return lo;
   }
@@ -150,6 +153,18 @@ export class ManifestLog {
    * The head rule's one exception: entries are dense, so entry n+1 missing while n+2
    * exists means an entry was lost (not a head). Both paths refuse it the same way.
    */
+  /**
+   * Seen: `missing` absent and a later entry present. Parallel probes can see that
+   * during a race (the GET of n+1 served before n+1 was created, the GET of n+2 after
+   * n+2 was); a writer creates n+2 only after n+1 exists, so reading n+1 again now is
+   * authoritative: present → the race, absent → a real hole.
+   */
+  private async recheck(missing: number): Promise<ManifestEntry> {
+    const e = await this.tryRead(missing);
+    if (e) return e;
+    throw this.hole(missing);
+  }
+
   private hole(missing: number): StoreError {
     const key = this.loc.logKey(missing);
     return new StoreError("ERR_MANIFEST_CORRUPT", `manifest entry ${missing} is missing but a later one exists (a hole in the log); run \`omnigraph repair\``, { key, seq: missing, hole: true });

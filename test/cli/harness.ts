@@ -8,7 +8,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ExecutionContext } from "ava";
-import { OMNIGRAPH_BIN } from "../support/cli.ts";
+import { collectOutput, OMNIGRAPH_BIN } from "../support/cli.ts";
 
 export interface Run {
   code: number | null;
@@ -26,15 +26,7 @@ export function cleanEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.Pr
 }
 
 export function omnigraph(args: string[], o: { cwd?: string; env?: NodeJS.ProcessEnv; home: string }): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [OMNIGRAPH_BIN, ...args], { cwd: o.cwd, env: cleanEnv(o.home, o.env), stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  return collectOutput(spawn(process.execPath, [OMNIGRAPH_BIN, ...args], { cwd: o.cwd, env: cleanEnv(o.home, o.env), stdio: ["ignore", "pipe", "pipe"] }));
 }
 
 /** The JSON a `--json` run printed on stdout. */

@@ -12,7 +12,7 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdir, symlink } from "node:fs/promises";
 import { join } from "node:path";
-import { OMNIGRAPH_BIN } from "../support/cli.ts";
+import { collectOutput, OMNIGRAPH_BIN } from "../support/cli.ts";
 import { cleanEnv, EXAMPLES, startServe, tempDir, type Run } from "./harness.ts";
 
 const README = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
@@ -27,15 +27,7 @@ export function quickstartBlock(readme: string, mode: "direct" | "served"): stri
 function bash(line: string, cwd: string, env: NodeJS.ProcessEnv): Promise<Run> {
   // `npx omnigraph` → this checkout's bin, whatever the cwd.
   const script = `npx() { if [ "$1" = omnigraph ]; then shift; "${process.execPath}" "${OMNIGRAPH_BIN}" "$@"; else command npx "$@"; fi; }\n${line}`;
-  return new Promise((resolve, reject) => {
-    const child = spawn("bash", ["-c", script], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  return collectOutput(spawn("bash", ["-c", script], { cwd, env, stdio: ["ignore", "pipe", "pipe"] }));
 }
 
 /** A working directory where `examples/` resolves as it does at the repo root. */

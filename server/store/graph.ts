@@ -38,6 +38,8 @@ export interface OpenOptions {
   idempotencyWindow?: IdempotencyWindow;
   /** The writer lease a read-write open takes (docs/design/leases.md). */
   lease?: LeaseOptions;
+  /** Bound of the handle's key sets (key-sets.ts; config `handles.key_set_max_ids`). */
+  keySetMaxIds?: number;
 }
 
 /**
@@ -143,6 +145,7 @@ export class Graph {
    */
   static async open(loc: GraphLocation, opts: OpenOptions): Promise<Graph> {
     const g = new Graph(loc, opts.mode, opts.warn, opts.idempotencyWindow);
+    if (opts.keySetMaxIds !== undefined) g.tables.keySets.maxIds = opts.keySetMaxIds;
     const head = await g.log.head();
     if (!head) {
       if (!opts.create) throw new StoreError("ERR_GRAPH_NOT_FOUND", `graph '${loc.graphId}' not found`, { graph: loc.graphId });

@@ -42,7 +42,8 @@ export class AfterCommitChain {
   async enqueue(what: string, fn: () => Promise<void>): Promise<void> {
     while (this.pendingCount >= AFTER_COMMIT_MAX_PENDING) await this.tail;
     this.pendingCount++;
-    this.tail = this.tail.then(async () => {
+    // A macrotask first: the caller hears its acknowledgement before any of this is sent.
+    this.tail = this.tail.then(() => new Promise<void>((r) => setImmediate(r))).then(async () => {
       try {
         await fn();
         this.completed++;

@@ -209,6 +209,9 @@ export class LanceTables {
       const branches = await (await this.read(base)).branches();
       table = await guard(`fork ${path} → ${lanceBranch}`, () => branches.create(lanceBranch!, base.lanceBranch ?? undefined, base.version));
       version = base.version;
+      // The fork holds exactly the inherited version's rows: so does its key set.
+      const inherited = this.keySets.lookup(base);
+      if (inherited) this.keySets.put({ ...base, lanceBranch }, new Set(inherited));
     }
     const handleKey = `${path}|${lanceBranch ?? ""}`;
     try {

@@ -98,4 +98,22 @@ for (const target of storeTargets().filter((x) => x.name !== "rgw")) {
     t.is((err as { code?: string }).code, "ERR_INTEGRITY", "an edge to a missing node is refused");
     await e.graph.close();
   });
+
+  test(`${target.name}: on a new branch (lazy fork) the inherited key set is exact: an inherited key upserts, a new key appends, main is untouched`, async (t) => {
+    const e = await open(target, newGraphId());
+    await e.applySchema({ source: SCHEMA, actor: "t" });
+    for (const n of ["p0", "p1"]) await e.mutate({ query: INSERT, params: { n, a: 1 }, actor: "t" });
+    await e.graph.createBranch("dev", { from: "main", actor: "t" });
+    const kinds = spyOps(e.graph);
+    await e.mutate({ query: INSERT, params: { n: "p0", a: 7 }, branch: "dev", actor: "t" });
+    await e.mutate({ query: INSERT, params: { n: "d1", a: 1 }, branch: "dev", actor: "t" });
+    await e.mutate({ query: INSERT, params: { n: "d1", a: 2 }, branch: "dev", actor: "t" });
+    t.deepEqual(kinds, ["merge_insert", "add", "merge_insert"]);
+    t.deepEqual(await rowsOf(e, COUNT, { n: "p0" }, { branch: "dev" }), [{ c: 1 }]);
+    t.deepEqual(await rowsOf(e, AGE, { n: "p0" }, { branch: "dev" }), [{ age: 7 }]);
+    t.deepEqual(await rowsOf(e, COUNT, { n: "d1" }, { branch: "dev" }), [{ c: 1 }]);
+    t.deepEqual(await rowsOf(e, AGE, { n: "p0" }), [{ age: 1 }], "main unchanged");
+    t.deepEqual(await rowsOf(e, COUNT, { n: "d1" }), [{ c: 0 }]);
+    await e.graph.close();
+  });
 }

@@ -106,10 +106,11 @@ const RETRYABLE = new Set([
 export class FaultyGraphSite {
   readonly state: FaultState = { armed: undefined, downUntil: 0, fired: [] };
 
-  constructor(readonly url: string, readonly graphId: string, readonly leaseMs: number) {}
+  constructor(readonly url: string, readonly graphId: string, readonly leaseMs: number, private readonly credentials?: { accessKeyId: string; secretAccessKey: string }) {}
 
   location(faulty: boolean): GraphLocation {
     const store = openStore(this.url, {
+      ...(this.credentials ? { credentials: this.credentials } : {}),
       retry: { maxAttempts: 5, baseDelayMs: 1, maxDelayMs: 4 },
       ...(faulty ? { wrap: (s: ObjectStore) => new ProtocolFaults(s, this.state) } : {}),
     });
@@ -301,6 +302,42 @@ export async function runWriteFault(url: string, graphId: string, write: Protoco
         }
       }
       await client.run(key, op, row);
+    }
+  } finally {
+    site.disarm();
+    await client.close();
+  }
+  const problems = await checkOutcomes(site, client.outcomes);
+  return { problems, steps, fired: site.fired };
+}
+
+/**
+ * The randomized version (npm run test:faults): `requests` requests (commits and branch
+ * creates in random order); before each, with probability `p`, a random fault is armed
+ * at a random protocol write (it fires at the next matching write, whichever request
+ * makes it). Seeded: the same seed replays the same plan.
+ */
+export async function runRandomWriteFaults(
+  url: string, graphId: string, seed: number, opts: { requests: number; p: number; credentials?: { accessKeyId: string; secretAccessKey: string } },
+): Promise<{ problems: string[]; steps: string[]; fired: string[] }> {
+  const rand = seededRandom(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+  const site = new FaultyGraphSite(url, graphId, 600, opts.credentials);
+  await seedGraph(site);
+  const steps: string[] = [];
+  const client = new RetryingClient(site, steps);
+  const writes = [...new Set([...COMMIT_WRITES, ...BRANCH_WRITES, ...LEASE_WRITES])];
+  try {
+    for (let i = 0; i < opts.requests; i++) {
+      if (rand() < opts.p) {
+        const write = pick(writes);
+        const fault = pick(WRITE_FAULTS);
+        if (write === "lease-take") await client.reopen();
+        site.arm(write, fault);
+        steps.push(`armed ${write}:${fault} before request ${i}`);
+      }
+      const branch = rand() < 0.25;
+      await client.run(`k-${i}`, branch ? "branch_create" : "commit", branch ? `b${i}` : `r${i}`);
     }
   } finally {
     site.disarm();

@@ -266,6 +266,47 @@ export class LanceTables {
   }
 
   /**
+   * Version cleanup of a Lance line that a live graph branch writes in place (`base` is
+   * its committed state there), under the line's lock. LanceDB 0.31's JS API has no
+   * cleanup-only call: `optimize` also compacts (and may optimize indices), committing
+   * versions of its own. So this is a maintenance op like `compact`: the content digest
+   * before and after must match (anything else is a foreign writer: abort), and the
+   * caller must publish the returned state (`publish`, run while the lock is still held,
+   * so no data commit of this process lands in between). `committed` reads the line's
+   * committed state inside the lock (undefined: it moved away, nothing to do); `cutoff`
+   * picks the cleanup cutoff from the line's versions. Returns the published state
+   * (undefined when Lance committed nothing) and the number of versions removed.
+   */
+  async cleanupLine(
+    tableKey: string, line: { path: string; lanceBranch: string | null }, committed: () => Promise<TableState | undefined>,
+    cutoff: (versions: lancedb.Version[]) => Date, publish: (state: TableState) => Promise<void>,
+  ): Promise<{ state: TableState | undefined; versionsRemoved: number } | undefined> {
+    return withTableLock(this.lineLockKey(line.path, line.lanceBranch), async () => {
+      const base = await committed();
+      if (!base || base.path !== line.path || base.lanceBranch !== line.lanceBranch) return undefined;
+      const h = await this.writableAt(base);
+      const before = h.version;
+      const { stats, got } = await guard(`clean up ${base.path}`, async () => {
+        const when = cutoff(await h.table.listVersions());
+        const digestBefore = await contentDigest(h.table);
+        const stats = await h.table.optimize({ cleanupOlderThan: when });
+        const got = await h.table.version();
+        if (got !== before && (await contentDigest(h.table)) !== digestBefore) {
+          this.writeHandles.delete(`${base.path}|${base.lanceBranch ?? ""}`);
+          throw new LanceInterleaved(tableKey, before, got, `another writer committed to ${tableKey} during version cleanup (the result's rows differ from version ${before}); nothing was published; retry later`);
+        }
+        return { stats, got };
+      });
+      h.version = got;
+      if (got === base.version) return { state: undefined, versionsRemoved: stats.prune.oldVersionsRemoved };
+      const rows = await guard(`count ${base.path}`, () => h.table.countRows());
+      const state: TableState = { ...base, version: got, rows };
+      await publish(state);
+      return { state, versionsRemoved: stats.prune.oldVersionsRemoved };
+    });
+  }
+
+  /**
    * Makes Lance's latest version of a table equal its committed state (recovery):
    * uncommitted versions on top are superseded by a restore of the committed one.
    * Idempotent: does nothing when latest already is the committed version.

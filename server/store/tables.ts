@@ -1,6 +1,7 @@
 import * as lancedb from "@lancedb/lancedb";
 import { randomBytes } from "node:crypto";
 import type { ArrowField, ArrowSchema, ArrowTable } from "./arrow.ts";
+import { Unavailable } from "../../drivers/errors.ts";
 import { ManifestConflict, StoreError } from "./errors.ts";
 import type { GraphLocation } from "./layout.ts";
 import type { TableState } from "./manifest/entry.ts";
@@ -400,11 +401,17 @@ async function guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-function lanceError(what: string, e: unknown): StoreError {
+function lanceError(what: string, e: unknown): StoreError | Unavailable {
   const msg = (e as Error)?.message ?? String(e);
   // Lance reports a lost optimistic-concurrency race as a commit conflict.
   if (/conflict|Retryable commit|preempted|Incompatible transaction/i.test(msg)) {
     return new ManifestConflict(what, null, null, `Lance refused ${what} because of a concurrent commit: ${msg.split("\n")[0]}`);
+  }
+  // The object store was down or throttling past Lance's own retries: a retryable
+  // outage of the store (503), not a Lance failure (500). The op did not complete, so
+  // the transaction is a definite failure (its sidecar is still staged).
+  if (/SlowDown|Service Unavailable|Too Many Requests|Request Timeout|timed out|connection (?:reset|refused|closed)|error sending request/i.test(msg)) {
+    return new Unavailable(`the object store failed while Lance tried to ${what}; retry`, { status: "lance", cause: e });
   }
   return new StoreError("ERR_LANCE", `Lance failed to ${what}: ${msg.split("\n")[0]}`, { operation: what }, e);
 }

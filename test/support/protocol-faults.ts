@@ -106,10 +106,11 @@ const RETRYABLE = new Set([
 export class FaultyGraphSite {
   readonly state: FaultState = { armed: undefined, downUntil: 0, fired: [] };
 
-  constructor(readonly url: string, readonly graphId: string, readonly leaseMs: number, private readonly credentials?: { accessKeyId: string; secretAccessKey: string }) {}
+  /** `viaUrl`: where faulty handles connect (a FaultProxy in front of the store, so Lance's own requests pass it too). */
+  constructor(readonly url: string, readonly graphId: string, readonly leaseMs: number, private readonly credentials?: { accessKeyId: string; secretAccessKey: string }, readonly viaUrl?: string) {}
 
   location(faulty: boolean): GraphLocation {
-    const store = openStore(this.url, {
+    const store = openStore(faulty && this.viaUrl ? this.viaUrl : this.url, {
       ...(this.credentials ? { credentials: this.credentials } : {}),
       retry: { maxAttempts: 5, baseDelayMs: 1, maxDelayMs: 4 },
       ...(faulty ? { wrap: (s: ObjectStore) => new ProtocolFaults(s, this.state) } : {}),

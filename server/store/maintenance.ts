@@ -58,6 +58,9 @@ export async function unpinSnapshot(graph: Graph, commitId: string): Promise<voi
 
 /** Every table state something still needs: live branch heads, pinned snapshots, in-flight transactions. */
 export async function referencedTables(graph: Graph): Promise<TableState[]> {
+  // This handle's acknowledged commits delete their sidecars after the answer: let them,
+  // or their sidecars would still pin what they wrote (a deleted branch's fork, say).
+  await graph.drain();
   const out: TableState[] = [];
   const head = await graph.log.head();
   if (head) {

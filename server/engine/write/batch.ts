@@ -75,6 +75,7 @@ export async function runBatch(engine: GraphEngine, branch: string, items: Batch
     }
   }
   if (done.length === 0) return outcomes;
+  await ws.resolveNewIds();
   const plan = planWrites(ws, snap);
   const actors = [...new Set(done.map((d) => items[d.index]!.actor))];
   // Keyed members record their request's fingerprint: a reused key with another body is refused.

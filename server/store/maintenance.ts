@@ -127,7 +127,34 @@ export async function cleanupVersions(graph: Graph, opts: { retentionMs?: number
     const line = byLine.get(k) ?? byLine.set(k, { path: t.path, lanceBranch: t.lanceBranch, versions: new Set() }).get(k)!;
     line.versions.add(t.version);
   }
-  // Who writes each line in place: a live branch whose head state owns it.
+  const writers = await inPlaceWriters(graph);
+  const report: CleanupReport = { lines: [], skipped: [] };
+  for (const [k, line] of byLine) {
+    const w = writers.get(k);
+    if (!w) {
+      report.skipped.push({ path: line.path, lanceBranch: line.lanceBranch, reason: "no live branch writes this line in place" });
+      continue;
+    }
+    let cutoffIso = "";
+    const out = await cleanLine(graph, line, w, (versions) => {
+      const oldestRef = Math.min(...versions.filter((v) => line.versions.has(v.version)).map((v) => v.timestamp.getTime()));
+      // Lance compares version timestamps coarsely: keep a margin below the oldest reference.
+      const cutoff = Math.min(now - retention, Number.isFinite(oldestRef) ? oldestRef - margin : now - retention);
+      cutoffIso = new Date(cutoff).toISOString();
+      return new Date(cutoff);
+    }, report.skipped);
+    if (out === null) continue;
+    if (!out) {
+      report.skipped.push({ path: line.path, lanceBranch: line.lanceBranch, reason: "the branch moved to another line meanwhile" });
+      continue;
+    }
+    report.lines.push({ path: line.path, lanceBranch: line.lanceBranch, cutoff: cutoffIso, versionsRemoved: out.versionsRemoved, ...(out.state ? { published: out.state.version } : {}) });
+  }
+  return report;
+}
+
+/** Who writes each Lance line in place: a live branch whose head state owns it (line key → branch, table). */
+async function inPlaceWriters(graph: Graph): Promise<Map<string, { branch: string; table: string }>> {
   const writers = new Map<string, { branch: string; table: string }>();
   const head = await graph.log.head();
   for (const name of Object.keys(head?.branches ?? {})) {
@@ -137,45 +164,36 @@ export async function cleanupVersions(graph: Graph, opts: { retentionMs?: number
       if (st.owner === view.record.id) writers.set(lineKey(st.path, st.lanceBranch), { branch: name, table });
     }
   }
-  const report: CleanupReport = { lines: [], skipped: [] };
-  for (const [k, line] of byLine) {
-    const w = writers.get(k);
-    if (!w) {
-      report.skipped.push({ path: line.path, lanceBranch: line.lanceBranch, reason: "no live branch writes this line in place" });
-      continue;
+  return writers;
+}
+
+/**
+ * Version cleanup of one line through the branch `w` that writes it in place: Lance's
+ * optimize under the line's lock, content-verified, and a published maintenance entry
+ * when Lance committed a version (`LanceTables.cleanupLine`). Null when it could not
+ * publish (a conflict: recorded in `skipped`), undefined when the line moved meanwhile.
+ */
+async function cleanLine(
+  graph: Graph, line: { path: string; lanceBranch: string | null }, w: { branch: string; table: string }, cutoff: (versions: lancedb.Version[]) => Date,
+  skipped: CleanupReport["skipped"],
+): Promise<{ state: TableState | undefined; versionsRemoved: number } | undefined | null> {
+  let base: Snapshot | undefined;
+  return graph.tables.cleanupLine(w.table, line, async () => {
+    base = await graph.snapshot({ branch: w.branch });
+    return base.tableState(w.table);
+  }, cutoff, async (state) => {
+    // Publish what Lance committed (compaction rows identical, verified), still under the
+    // line's lock: the read set is the table alone, like any maintenance commit.
+    await graph.commit({ branch: w.branch, kind: "maintenance", actor: MAINTENANCE_ACTOR, base: base!, writes: { [w.table]: { adopt: state } }, reads: [w.table], note: { maintenance: ["cleanup"] } });
+  }).catch((e) => {
+    // A foreign writer interleaved (digest) or the branch moved before the publish:
+    // nothing was published (the next writer restores over Lance's unpublished version).
+    if (isStoreError(e, "ERR_MANIFEST_CONFLICT") || isStoreError(e, "ERR_READ_SET_CONFLICT")) {
+      skipped.push({ path: line.path, lanceBranch: line.lanceBranch, reason: `${e.code}: ${e.message}` });
+      return null;
     }
-    let base: Snapshot | undefined;
-    let cutoffIso = "";
-    const out = await graph.tables.cleanupLine(w.table, line, async () => {
-      base = await graph.snapshot({ branch: w.branch });
-      return base.tableState(w.table);
-    }, (versions) => {
-      const oldestRef = Math.min(...versions.filter((v) => line.versions.has(v.version)).map((v) => v.timestamp.getTime()));
-      // Lance compares version timestamps coarsely: keep a margin below the oldest reference.
-      const cutoff = Math.min(now - retention, Number.isFinite(oldestRef) ? oldestRef - margin : now - retention);
-      cutoffIso = new Date(cutoff).toISOString();
-      return new Date(cutoff);
-    }, async (state) => {
-      // Publish what Lance committed (compaction rows identical, verified), still under the
-      // line's lock: the read set is the table alone, like any maintenance commit.
-      await graph.commit({ branch: w.branch, kind: "maintenance", actor: MAINTENANCE_ACTOR, base: base!, writes: { [w.table]: { adopt: state } }, reads: [w.table], note: { maintenance: ["cleanup"] } });
-    }).catch((e) => {
-      // A foreign writer interleaved (digest) or the branch moved before the publish:
-      // nothing was published (the next writer restores over Lance's unpublished version).
-      if (isStoreError(e, "ERR_MANIFEST_CONFLICT") || isStoreError(e, "ERR_READ_SET_CONFLICT")) {
-        report.skipped.push({ path: line.path, lanceBranch: line.lanceBranch, reason: `${e.code}: ${e.message}` });
-        return null;
-      }
-      throw e;
-    });
-    if (out === null) continue;
-    if (!out) {
-      report.skipped.push({ path: line.path, lanceBranch: line.lanceBranch, reason: "the branch moved to another line meanwhile" });
-      continue;
-    }
-    report.lines.push({ path: line.path, lanceBranch: line.lanceBranch, cutoff: cutoffIso, versionsRemoved: out.versionsRemoved, ...(out.state ? { published: out.state.version } : {}) });
-  }
-  return report;
+    throw e;
+  });
 }
 
 export interface GcReport {
@@ -249,6 +267,7 @@ export async function purgePriorVersions(graph: Graph, paths: Iterable<string>, 
   graph.assertWritable();
   const margin = opts.marginMs ?? 1;
   const refs = await referencedTables(graph);
+  const writers = await inPlaceWriters(graph);
   const db = await graph.tables.db();
   for (const path of new Set(paths)) {
     const lines = new Map<string, { lanceBranch: string | null; versions: Set<number> }>();
@@ -261,10 +280,20 @@ export async function purgePriorVersions(graph: Graph, paths: Iterable<string>, 
       continue;
     }
     for (const line of lines.values()) {
+      const cutoff = (versions: lancedb.Version[]) => {
+        const referenced = versions.filter((v) => line.versions.has(v.version)).map((v) => v.timestamp.getTime());
+        return new Date(referenced.length ? Math.min(...referenced) - margin : 0);
+      };
+      const w = writers.get(lineKey(path, line.lanceBranch));
+      if (w) {
+        // Through the verified, published path (see cleanupVersions).
+        const out = await cleanLine(graph, { path, lanceBranch: line.lanceBranch }, w, cutoff, []);
+        if (out !== null && out !== undefined) continue;
+      }
+      // No live branch writes this line in place, so no branch can read its latest: what
+      // optimize compacts there is never read (the data-loss promise still needs the purge).
       const table = await db.openTable(tableNameOf(path), undefined, line.lanceBranch ? { branch: line.lanceBranch } : {});
-      const referenced = (await table.listVersions()).filter((v) => line.versions.has(v.version)).map((v) => v.timestamp.getTime());
-      if (referenced.length === 0) continue;
-      await table.optimize({ cleanupOlderThan: new Date(Math.min(...referenced) - margin) });
+      await table.optimize({ cleanupOlderThan: cutoff(await table.listVersions()) });
     }
   }
 }

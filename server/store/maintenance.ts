@@ -58,8 +58,8 @@ export async function unpinSnapshot(graph: Graph, commitId: string): Promise<voi
 
 /** Every table state something still needs: live branch heads, pinned snapshots, in-flight transactions. */
 export async function referencedTables(graph: Graph): Promise<TableState[]> {
-  // This handle's acknowledged commits delete their sidecars after the answer: let them,
-  // or their sidecars would still pin what they wrote (a deleted branch's fork, say).
+  // Sidecars still waiting for their after-commit delete belong to published
+  // transactions: let the chain delete them first, or they would pin what they wrote.
   await graph.drain();
   const out: TableState[] = [];
   const head = await graph.log.head();

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { CommitResult } from "../store/commit.ts";
 import type { Graph } from "../store/graph.ts";
 import type { ManifestEntry } from "../store/manifest/entry.ts";
@@ -27,7 +28,9 @@ import { purgePriorVersions } from "../store/maintenance.ts";
 import { hardDropPaths } from "./schema/purge.ts";
 import { runMutation } from "./write/mutation.ts";
 import { planWrites } from "./write/plan.ts";
-import { runBatch, type BatchMutation, type BatchOutcome } from "./write/batch.ts";
+import { mutationFingerprint, recordedMutation, runBatch, type BatchMutation, type BatchOutcome } from "./write/batch.ts";
+import { assertSameRequest, requestFingerprint } from "../store/fingerprint.ts";
+import type { EntryKind } from "../store/manifest/entry.ts";
 
 /** Which field of a write's result the manifest entry decides: its commit or its sequence. */
 type ReplayField = "commit" | "manifestVersion";
@@ -213,17 +216,25 @@ export class GraphEngine {
    * of the same key, if it was published. No request once the handle's transaction index
    * is warm; the store re-checks the key when it publishes.
    */
-  private async replayOf<T>(key: string | undefined, field: ReplayField): Promise<T | undefined> {
+  private async replayOf<T>(key: string | undefined, field: ReplayField, same: { fingerprint: string; kind: EntryKind; branch: string }): Promise<T | undefined> {
     if (key === undefined) return undefined;
     const entry = await this.graph.transactions.byIdempotencyKey(key);
-    return entry ? (recordedOutput(entry, field) as T) : undefined;
+    if (!entry) return undefined;
+    assertSameRequest(entry, key, same); // ERR_IDEMPOTENCY_KEY_REUSED for another request
+    // A key published inside a group-commit batch: that member's own result.
+    if (field === "commit" && entry.kind === "commit") {
+      const member = recordedMutation(entry, key);
+      if (member) return member as T;
+    }
+    return recordedOutput(entry, field) as T;
   }
 
   /** Runs a mutation query as exactly one commit (or none, when it changes nothing). */
   async mutate(req: WriteRequestBase & { query: string; name?: string | undefined; params?: unknown; branch?: string | undefined; expectCommit?: string | undefined }): Promise<MutationResult> {
-    const prior = await this.replayOf<MutationResult>(req.idempotencyKey, "commit");
-    if (prior) return prior;
     const branch = req.branch ?? "main";
+    const fingerprint = req.idempotencyKey === undefined ? undefined : mutationFingerprint(req);
+    const prior = fingerprint && (await this.replayOf<MutationResult>(req.idempotencyKey, "commit", { fingerprint, kind: "commit", branch }));
+    if (prior) return prior;
     const snap = await this.graph.snapshot({ branch });
     const catalog = await this.catalogOf(snap);
     const q = compileQuery(req.query, catalog, req.name);
@@ -237,7 +248,7 @@ export class GraphEngine {
     const output = { branch, queryName: q.name, affectedNodes: plan.affectedNodes, affectedEdges: plan.affectedEdges, actor: req.actor };
     const result = await this.graph.commit({
       branch, kind: "commit", actor: req.actor, base: snap, writes: plan.writes, reads: plan.reads, expectCommit: req.expectCommit,
-      idempotencyKey: req.idempotencyKey, replay: output,
+      idempotencyKey: req.idempotencyKey, fingerprint, replay: output,
     });
     return replayed<MutationResult>(result, output, "commit");
   }
@@ -262,10 +273,16 @@ export class GraphEngine {
     strict: boolean;
     limits?: LoadLimits | undefined;
   }): Promise<LoadResult> {
-    const prior = await this.replayOf<LoadResult>(req.idempotencyKey, "commit");
-    if (prior) return prior;
     const branch = req.branch ?? "main";
     const mode = req.mode ?? "merge";
+    // With a key, the body is hashed as it streams: the fingerprint covers the input bytes.
+    const hashed = req.idempotencyKey === undefined ? undefined : hashingInput(req.input);
+    const fingerprintOf = () => requestFingerprint("load", { branch, from: req.from ?? null, mode, strict: req.strict, input: hashed!.digest() });
+    if (hashed && (await this.graph.transactions.byIdempotencyKey(req.idempotencyKey!))) {
+      for await (const _ of hashed.input) { /* drain: the replay check needs the whole body's hash */ }
+      const prior = await this.replayOf<LoadResult>(req.idempotencyKey, "commit", { fingerprint: fingerprintOf(), kind: "load", branch });
+      if (prior) return prior;
+    }
     let branchCreated = false;
     const exists = (await this.graph.listBranches()).some((b) => b.name === branch);
     if (!exists) {
@@ -275,7 +292,8 @@ export class GraphEngine {
     }
     const snap = await this.graph.snapshot({ branch });
     const catalog = await this.catalogOf(snap);
-    const items = req.strict ? strictLines(req.input) : lenientValues(req.input);
+    const input = hashed ? hashed.input : req.input;
+    const items = req.strict ? strictLines(input) : lenientValues(input);
     const summary = await readLoad(items, catalog, snap, { mode, strict: req.strict, ...(req.limits ? { limits: req.limits } : {}) });
     throwIfViolated(await findViolations(summary.ws));
     await summary.ws.resolveNewIds();
@@ -284,13 +302,16 @@ export class GraphEngine {
       uri: this.graph.loc.description(), branch, baseBranch: req.from ?? null, branchCreated, mode,
       nodes: summary.nodes, edges: summary.edges, totalEntities: summary.total, actor: req.actor,
     };
-    const result = await this.graph.commit({ branch, kind: "load", actor: req.actor, base: snap, writes: plan.writes, reads: plan.reads, idempotencyKey: req.idempotencyKey, replay: output });
+    const fingerprint = hashed ? fingerprintOf() : undefined;
+    const result = await this.graph.commit({ branch, kind: "load", actor: req.actor, base: snap, writes: plan.writes, reads: plan.reads, idempotencyKey: req.idempotencyKey, fingerprint, replay: output });
     return replayed<LoadResult>(result, output, "commit");
   }
 
   /** Merges `source` into `target` (default `main`): see {@link mergeBranches}. */
   async merge(req: WriteRequestBase & { source: string; target?: string | undefined; deleteBranch?: boolean | undefined }): Promise<MergeResult> {
-    return (await this.replayOf<MergeResult>(req.idempotencyKey, "commit")) ?? mergeBranches(this, req);
+    const target = req.target ?? "main";
+    const fingerprint = requestFingerprint("merge", { source: req.source, target, deleteBranch: req.deleteBranch ?? false });
+    return (await this.replayOf<MergeResult>(req.idempotencyKey, "commit", { fingerprint, kind: "merge", branch: target })) ?? mergeBranches(this, { ...req, ...(req.idempotencyKey !== undefined ? { fingerprint } : {}) });
   }
 
   /** NDJSON export of a snapshot, streamed: node types, then edge types, rows by id. */
@@ -305,9 +326,10 @@ export class GraphEngine {
    * the data); with `allowDataLoss` they are hard: the prior versions are purged.
    */
   async applySchema(req: WriteRequestBase & { source: string; allowDataLoss?: boolean | undefined; branch?: string | undefined }): Promise<SchemaApplyResult> {
-    const prior = await this.replayOf<SchemaApplyResult>(req.idempotencyKey, "manifestVersion");
-    if (prior) return prior;
     const branch = req.branch ?? "main";
+    const fingerprint = req.idempotencyKey === undefined ? undefined : requestFingerprint("schema_apply", { branch, source: req.source, allowDataLoss: req.allowDataLoss ?? false });
+    const prior = fingerprint && (await this.replayOf<SchemaApplyResult>(req.idempotencyKey, "manifestVersion", { fingerprint, kind: "schema", branch }));
+    if (prior) return prior;
     const snap = await this.graph.snapshot({ branch });
     const current = snap.schemaHash ? await this.catalogOf(snap) : undefined;
     const reader = new SnapshotReader(snap);
@@ -324,7 +346,7 @@ export class GraphEngine {
     const writes = this.dataChanges(plan.steps, plan.catalog, current, snap);
     const hash = await this.graph.putSchema(catalogToJson(plan.catalog));
     const output = { ...base, applied: true };
-    const result = await this.graph.commit({ branch, kind: "schema", actor: req.actor, base: snap, writes, schema: hash, idempotencyKey: req.idempotencyKey, replay: output });
+    const result = await this.graph.commit({ branch, kind: "schema", actor: req.actor, base: snap, writes, schema: hash, idempotencyKey: req.idempotencyKey, fingerprint, replay: output });
     this.catalogs.set(hash, plan.catalog);
     if (!result.replayed) {
       const purged = hardDropPaths(plan.steps, current, snap);
@@ -364,4 +386,22 @@ export class GraphEngine {
     for (const [k, v] of Object.entries(writes)) if (Array.isArray(v) && v.length === 0) delete writes[k];
     return writes;
   }
+}
+
+/** Passes a load body through unchanged while hashing its bytes (SHA-256). */
+function hashingInput(input: AsyncIterable<Uint8Array | string> | string): { input: AsyncIterable<Uint8Array | string>; digest(): string } {
+  const h = createHash("sha256");
+  let hex: string | undefined;
+  async function* pass(): AsyncIterable<Uint8Array | string> {
+    if (typeof input === "string") {
+      h.update(input);
+      yield input;
+      return;
+    }
+    for await (const chunk of input) {
+      h.update(chunk);
+      yield chunk;
+    }
+  }
+  return { input: pass(), digest: () => (hex ??= h.digest("hex")) };
 }

@@ -97,7 +97,7 @@ async function rowsAt(snap: Snapshot, catalog: Catalog, typeId: string, merged: 
  */
 export async function mergeBranches(
   engine: GraphEngine,
-  req: { source: string; target?: string | undefined; actor: string | null; deleteBranch?: boolean | undefined; idempotencyKey?: string | undefined },
+  req: { source: string; target?: string | undefined; actor: string | null; deleteBranch?: boolean | undefined; idempotencyKey?: string | undefined; fingerprint?: string | undefined },
 ): Promise<MergeResult> {
   const graph = engine.graph;
   const target = req.target ?? "main";
@@ -123,7 +123,7 @@ export async function mergeBranches(
     const r = await graph.commit({
       branch: target, kind: "merge", actor: req.actor, base: tgt, writes, mergedParent: src.record.seq, force: true,
       ...(src.state.schema !== tgt.state.schema && src.state.schema !== null ? { schema: src.state.schema } : {}),
-      note: { merge: { source: req.source, outcome: "fast_forward" } }, idempotencyKey: req.idempotencyKey,
+      note: { merge: { source: req.source, outcome: "fast_forward" } }, idempotencyKey: req.idempotencyKey, fingerprint: req.fingerprint,
       replay: { source: req.source, target, outcome: "fast_forward", actor: req.actor },
     });
     result = out("fast_forward", r.entry);
@@ -143,7 +143,7 @@ export async function mergeBranches(
   return result;
 }
 
-async function threeWay(engine: GraphEngine, req: { source: string; actor: string | null; idempotencyKey?: string | undefined }, src: Snapshot, tgt: Snapshot, baseSeq: number, target: string): Promise<ManifestEntry | undefined> {
+async function threeWay(engine: GraphEngine, req: { source: string; actor: string | null; idempotencyKey?: string | undefined; fingerprint?: string | undefined }, src: Snapshot, tgt: Snapshot, baseSeq: number, target: string): Promise<ManifestEntry | undefined> {
   const graph = engine.graph;
   const base = await graph.snapshot({ commit: (await graph.log.read(baseSeq)).commitId });
   const [cBase, cSrc, cTgt] = await Promise.all([engine.catalogOf(base), engine.catalogOf(src), engine.catalogOf(tgt)]);
@@ -209,7 +209,7 @@ async function threeWay(engine: GraphEngine, req: { source: string; actor: strin
   const r = await graph.commit({
     branch: target, kind: "merge", actor: req.actor, base: tgt, writes, reads: plan.reads,
     mergedParent: src.record.seq, force: true, ...(schema !== undefined ? { schema } : {}),
-    note: { merge: { source: req.source, outcome: "merged" } }, idempotencyKey: req.idempotencyKey,
+    note: { merge: { source: req.source, outcome: "merged" } }, idempotencyKey: req.idempotencyKey, fingerprint: req.fingerprint,
     replay: { source: req.source, target, outcome: "merged", actor: req.actor },
   });
   return r.entry;

@@ -1,7 +1,8 @@
 import type { GraphEngine, LoadResult, MutationResult } from "../engine/engine.ts";
-import { recordedMutation, type BatchMutation } from "../engine/write/batch.ts";
+import { mutationFingerprint, recordedMutation, type BatchMutation } from "../engine/write/batch.ts";
 import { validateIdempotencyKey } from "../store/commit.ts";
-import { isStoreError, StoreError } from "../store/errors.ts";
+import { isStoreError } from "../store/errors.ts";
+import { assertSameRequest, IdempotencyKeyReused } from "../store/fingerprint.ts";
 
 /** Caps and window of a group commit pipeline (server config `group_commit`). */
 export interface GroupCommitConfig {
@@ -110,9 +111,11 @@ class BranchPipeline {
         const entry = await this.engine.graph.transactions.byIdempotencyKey(key);
         if (!entry) batch.push(j);
         else {
+          // The same request → its recorded result; another one → ERR_IDEMPOTENCY_KEY_REUSED.
+          assertSameRequest(entry, key, { fingerprint: mutationFingerprint({ ...j.item, branch: this.branch }), kind: "commit", branch: this.branch });
           const prior = recordedMutation(entry, key);
-          if (prior) j.resolve(prior);
-          else j.reject(new StoreError("ERR_IDEMPOTENCY_KEY_INVALID", `idempotency key was already used for a ${entry.kind} of '${entry.branch}'`, { idempotencyKey: key, commit: entry.commitId }));
+          if (!prior) throw new IdempotencyKeyReused(key, entry.commitId, `a ${entry.kind} of '${entry.branch}' without a recorded mutation`);
+          j.resolve(prior);
         }
       } catch (e) {
         j.reject(e);
@@ -158,7 +161,7 @@ class BranchPipeline {
 export class GroupCommit {
   readonly config: GroupCommitConfig;
   private readonly pipelines = new Map<string, BranchPipeline>();
-  private readonly inflight = new Map<string, Promise<MutationResult>>();
+  private readonly inflight = new Map<string, { fingerprint: string; result: Promise<MutationResult> }>();
 
   constructor(readonly engine: GraphEngine, config: Partial<GroupCommitConfig> = {}, private readonly serialize: Serializer = (fn) => fn()) {
     this.config = { ...DEFAULT_GROUP_COMMIT, ...config };
@@ -180,12 +183,16 @@ export class GroupCommit {
     const key = req.idempotencyKey;
     if (key === undefined) return this.enqueue(branch, req);
     validateIdempotencyKey(key);
-    const slot = `${branch}\u0000${key}`;
-    const running = this.inflight.get(slot);
-    if (running) return running;
+    const fingerprint = mutationFingerprint({ ...req, branch });
+    const running = this.inflight.get(key);
+    if (running) {
+      // The same request joins the one in flight; another request with this key is refused.
+      if (running.fingerprint !== fingerprint) return Promise.reject(new IdempotencyKeyReused(key, null, "another mutation, still in flight"));
+      return running.result;
+    }
     // Enqueued now, so arrival order holds; the pipeline looks the key up when the batch forms.
-    const p = this.enqueue(branch, req).finally(() => this.inflight.delete(slot));
-    this.inflight.set(slot, p);
+    const p = this.enqueue(branch, req).finally(() => this.inflight.delete(key));
+    this.inflight.set(key, { fingerprint, result: p });
     return p;
   }
 

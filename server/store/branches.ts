@@ -8,6 +8,7 @@ import type { Graph } from "./graph.ts";
 import { newCommitId } from "./manifest/commit-id.ts";
 import type { BranchRecord, ManifestEntry } from "./manifest/entry.ts";
 import { publishEntry, PublishOutcomeUnknown } from "./publish.ts";
+import { assertSameRequest, requestFingerprint } from "./fingerprint.ts";
 
 /** Branch names: path-like segments of [A-Za-z0-9._-], at most 128 characters. */
 const BRANCH_NAME = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
@@ -60,16 +61,22 @@ export interface BranchWriteOptions {
  * `build`), recording the transaction id and idempotency key; a lost outcome is
  * `ERR_COMMIT_OUTCOME_UNKNOWN`, and a repeated key returns the original entry.
  */
-async function publishBranchEntry(graph: Graph, opts: BranchWriteOptions, kind: "branch_create" | "branch_delete", name: string, build: (head: ManifestEntry, writer: string) => Promise<ManifestEntry>): Promise<ManifestEntry> {
+async function publishBranchEntry(graph: Graph, opts: BranchWriteOptions, kind: "branch_create" | "branch_delete", name: string, request: Record<string, unknown>, build: (head: ManifestEntry, writer: string) => Promise<ManifestEntry>): Promise<ManifestEntry> {
+  // What the request asks, for a reused key: the operation, the branch and its source.
+  const fingerprint = requestFingerprint(kind, { branch: name, ...request });
+  const same = { fingerprint, kind, branch: name };
   const run = async (): Promise<ManifestEntry> => {
     const writer = newWriterToken();
     const txId = ulid();
     const key = opts.idempotencyKey;
     try {
-      return await publishEntry(graph, {
+      const entry = await publishEntry(graph, {
         writer, idempotencyKey: key,
-        build: async (head) => ({ ...(await build(head, writer)), epoch: graph.epoch, txId, ...(key !== undefined ? { idempotencyKey: key } : {}) }),
+        build: async (head) => ({ ...(await build(head, writer)), epoch: graph.epoch, txId, ...(key !== undefined ? { idempotencyKey: key, fingerprint } : {}) }),
       });
+      // Another request with the same key published first: the same request, or refused.
+      if (entry.writer !== writer && key !== undefined) assertSameRequest(entry, key, same);
+      return entry;
     } catch (e) {
       if (e instanceof PublishOutcomeUnknown) {
         graph.rememberUnknownOutcome(key ?? null, txId);
@@ -82,8 +89,10 @@ async function publishBranchEntry(graph: Graph, opts: BranchWriteOptions, kind: 
   validateIdempotencyKey(opts.idempotencyKey);
   return graph.onceForKey(opts.idempotencyKey, async () => {
     const done = await graph.transactions.byIdempotencyKey(opts.idempotencyKey!);
-    if (done && done.kind === kind && done.branch === name) return done;
-    if (done) throw new StoreError("ERR_IDEMPOTENCY_KEY_INVALID", `idempotency key was already used for a ${done.kind} of '${done.branch}'`, { idempotencyKey: opts.idempotencyKey, commit: done.commitId });
+    if (done) {
+      assertSameRequest(done, opts.idempotencyKey!, same);
+      return done;
+    }
     return run();
   });
 }
@@ -97,7 +106,7 @@ export async function createBranch(graph: Graph, name: string, opts: BranchWrite
   graph.assertWritable();
   validateBranchName(name);
   if (name === "main") throw new StoreError("ERR_BRANCH_INVALID", "'main' always exists and cannot be created", { branch: name });
-  const entry = await publishBranchEntry(graph, opts, "branch_create", name, async (head, writer) => {
+  const entry = await publishBranchEntry(graph, opts, "branch_create", name, { from: opts.fromCommit === undefined ? (opts.from ?? "main") : null, fromCommit: opts.fromCommit ?? null }, async (head, writer) => {
     if (head.branches[name]) throw new StoreError("ERR_BRANCH_EXISTS", `branch '${name}' already exists`, { branch: name });
     for (const other of Object.keys(head.branches)) {
       if (other.startsWith(`${name}/`) || name.startsWith(`${other}/`)) {
@@ -158,7 +167,7 @@ export async function dependentsOf(head: ManifestEntry, name: string): Promise<s
 export async function deleteBranch(graph: Graph, name: string, opts: BranchWriteOptions): Promise<ManifestEntry> {
   graph.assertWritable();
   if (name === "main") throw new StoreError("ERR_BRANCH_INVALID", "'main' cannot be deleted", { branch: name });
-  const entry = await publishBranchEntry(graph, opts, "branch_delete", name, async (head, writer) => {
+  const entry = await publishBranchEntry(graph, opts, "branch_delete", name, {}, async (head, writer) => {
     const rec = head.branches[name];
     if (!rec) throw new StoreError("ERR_BRANCH_NOT_FOUND", `branch '${name}' not found`, { branch: name });
     const dependents = await dependentsOf(head, name);

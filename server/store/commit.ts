@@ -3,6 +3,7 @@ import { newWriterToken } from "../../drivers/retry.ts";
 import { isStorageError } from "../../drivers/errors.ts";
 import { CommitOutcomeUnknown, GraphCommitPreconditionFailed, LeaseLost, ManifestConflict, ReadSetConflict, StoreError, isStoreError } from "./errors.ts";
 import { findOwnEntry, publishEntry, PublishOutcomeUnknown } from "./publish.ts";
+import { assertSameRequest } from "./fingerprint.ts";
 import { failpoint, failpointArmed, type CommitPhaseOp } from "./failpoints.ts";
 import type { Graph } from "./graph.ts";
 import { newCommitId } from "./manifest/commit-id.ts";
@@ -44,6 +45,12 @@ export interface CommitRequest {
    * returns the original entry instead of committing again, within the handle's window.
    */
   idempotencyKey?: string | undefined;
+  /**
+   * Fingerprint of the request the key stands for (`requestFingerprint`): a key already
+   * published with another fingerprint is `ERR_IDEMPOTENCY_KEY_REUSED`. Without one, a
+   * reuse is refused only across kinds or branches.
+   */
+  fingerprint?: string | undefined;
   /** What the caller needs to rebuild its response on a replay; stored in the entry. */
   replay?: Record<string, unknown> | undefined;
 }
@@ -105,7 +112,10 @@ export async function commit(graph: Graph, req: CommitRequest): Promise<CommitRe
   validateIdempotencyKey(req.idempotencyKey);
   return graph.onceForKey(req.idempotencyKey, async () => {
     const done = await graph.transactions.byIdempotencyKey(req.idempotencyKey!);
-    if (done) return { changed: true, entry: done, replayed: true };
+    if (done) {
+      assertSameRequest(done, req.idempotencyKey!, req);
+      return { changed: true, entry: done, replayed: true };
+    }
     return commitOnce(graph, req);
   });
 }
@@ -139,6 +149,7 @@ async function commitOnce(graph: Graph, req: CommitRequest): Promise<CommitResul
   const identity: TransactionIdentity = {
     txId, epoch: graph.epoch,
     ...(req.idempotencyKey !== undefined ? { idempotencyKey: req.idempotencyKey } : {}),
+    ...(req.fingerprint !== undefined ? { fingerprint: req.fingerprint } : {}),
     ...(req.replay !== undefined ? { replay: req.replay } : {}),
   };
   const lanceWrites = writeKeys.filter((k) => Array.isArray(req.writes[k]));
@@ -166,6 +177,7 @@ async function commitOnce(graph: Graph, req: CommitRequest): Promise<CommitResul
         mergedParent: req.mergedParent ?? null, note: req.note,
         epoch: identity.epoch,
         ...(identity.idempotencyKey !== undefined ? { idempotencyKey: identity.idempotencyKey } : {}),
+        ...(identity.fingerprint !== undefined ? { fingerprint: identity.fingerprint } : {}),
         ...(identity.replay !== undefined ? { replay: identity.replay } : {}),
       };
       failpoint(`${op}.before_sidecar`);
@@ -244,6 +256,7 @@ async function commitOnce(graph: Graph, req: CommitRequest): Promise<CommitResul
     if (published.writer !== writer) {
       // Another request with the same idempotency key published first: ours is moot.
       if (sidecar && sidecarVersion) await abortSidecar(graph, sidecar, sidecarVersion).catch(() => undefined);
+      if (req.idempotencyKey !== undefined) assertSameRequest(published, req.idempotencyKey, req);
       return { changed: true, entry: published, replayed: true };
     }
     // Acknowledged from here. The hint and the sidecar delete run after the answer, on the
@@ -273,6 +286,7 @@ export interface TransactionIdentity {
   txId: string;
   epoch: number;
   idempotencyKey?: string;
+  fingerprint?: string;
   replay?: Record<string, unknown>;
 }
 
@@ -395,6 +409,7 @@ export async function publish(
         epoch: graph.epoch,
         ...(id ? { txId: id.txId } : {}),
         ...(id?.idempotencyKey !== undefined ? { idempotencyKey: id.idempotencyKey } : {}),
+        ...(id?.fingerprint !== undefined ? { fingerprint: id.fingerprint } : {}),
         ...(id?.replay !== undefined ? { replay: id.replay } : {}),
       };
     },

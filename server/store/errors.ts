@@ -20,6 +20,8 @@ export type StoreErrorCode =
   | "ERR_SNAPSHOT_EXPIRED"
   | "ERR_COMMIT_OUTCOME_UNKNOWN"
   | "ERR_IDEMPOTENCY_KEY_INVALID"
+  /** The idempotency key was already used for a different request (fingerprint differs). */
+  | "ERR_IDEMPOTENCY_KEY_REUSED"
   | "ERR_LEASE_HELD"
   | "ERR_LEASE_LOST"
   | "ERR_FAILPOINT"

@@ -1,9 +1,10 @@
 import type * as lancedb from "@lancedb/lancedb";
-import { StoreError } from "./errors.ts";
+import { isStoreError, StoreError } from "./errors.ts";
+import type { Snapshot } from "./snapshot.ts";
 import type { Graph } from "./graph.ts";
 import type { TableState } from "./manifest/entry.ts";
 import { listSidecars } from "./sidecar.ts";
-import { lanceBranchCreatedMs, tableNameOf, withTableLock, type TableOp } from "./tables.ts";
+import { lanceBranchCreatedMs, tableNameOf, type TableOp } from "./tables.ts";
 
 /** Actor of maintenance commits. */
 export const MAINTENANCE_ACTOR = "omnigraph:maintenance";
@@ -87,7 +88,16 @@ function lineKey(path: string, lanceBranch: string | null): string {
 }
 
 export interface CleanupReport {
-  lines: { path: string; lanceBranch: string | null; cutoff: string; versionsRemoved: number }[];
+  lines: {
+    path: string;
+    lanceBranch: string | null;
+    cutoff: string;
+    versionsRemoved: number;
+    /** The version a maintenance entry published (Lance's optimize also compacted), if any. */
+    published?: number;
+  }[];
+  /** Referenced lines no live branch writes in place: left alone (see {@link cleanupVersions}). */
+  skipped: { path: string; lanceBranch: string | null; reason: string }[];
 }
 
 /**
@@ -96,11 +106,20 @@ export interface CleanupReport {
  * references: Lance removes versions by time, so the cutoff is the earlier of
  * `now - retention` and the oldest referenced version's timestamp. (Lance also keeps
  * the latest version and every branch's fork point.)
+ *
+ * Never outside the manifest: LanceDB's only cleanup call (`optimize`) also compacts and
+ * commits, so each line is cleaned through the branch that writes it in place, as a
+ * verified maintenance commit (content digest, the line's lock, a published
+ * `maintenance` entry when Lance committed a version — `LanceTables.cleanupLine`).
+ * A referenced line that no live branch writes in place (only pinned snapshots, older
+ * entries or another branch's inherited state point at it) has no branch to publish
+ * its compaction, so it is skipped; its versions go when garbage collection drops it.
  */
 export async function cleanupVersions(graph: Graph, opts: { retentionMs?: number; now?: number; marginMs?: number } = {}): Promise<CleanupReport> {
   graph.assertWritable();
   const retention = opts.retentionMs ?? DEFAULT_RETENTION_MS;
   const now = opts.now ?? Date.now();
+  const margin = opts.marginMs ?? DEFAULT_CUTOFF_MARGIN_MS;
   const refs = await referencedTables(graph);
   const byLine = new Map<string, { path: string; lanceBranch: string | null; versions: Set<number> }>();
   for (const t of refs) {
@@ -108,33 +127,73 @@ export async function cleanupVersions(graph: Graph, opts: { retentionMs?: number
     const line = byLine.get(k) ?? byLine.set(k, { path: t.path, lanceBranch: t.lanceBranch, versions: new Set() }).get(k)!;
     line.versions.add(t.version);
   }
-  const report: CleanupReport = { lines: [] };
-  const db = await graph.tables.db();
-  for (const line of byLine.values()) {
-    let table: lancedb.Table;
-    try {
-      table = await db.openTable(tableNameOf(line.path), undefined, line.lanceBranch ? { branch: line.lanceBranch } : {});
-    } catch {
-      continue; // created by a transaction that has not written yet
+  const writers = await inPlaceWriters(graph);
+  const report: CleanupReport = { lines: [], skipped: [] };
+  for (const [k, line] of byLine) {
+    const w = writers.get(k);
+    if (!w) {
+      report.skipped.push({ path: line.path, lanceBranch: line.lanceBranch, reason: "no live branch writes this line in place" });
+      continue;
     }
-    // Under the table's lock: no commit of this process writes the line meanwhile.
-    await withTableLock(graph.tables.lineLockKey(line.path, line.lanceBranch), async () => {
-    // The handle was opened before the lock: move it to latest inside it, or Lance's
-    // optimize would commit on a stale read version and conflict with our own writes.
-    await table.checkoutLatest();
-    const versions = await table.listVersions();
-    const oldestRef = Math.min(...versions.filter((v) => line.versions.has(v.version)).map((v) => v.timestamp.getTime()));
-    // Lance compares version timestamps coarsely: keep a margin below the oldest reference.
-    const margin = opts.marginMs ?? DEFAULT_CUTOFF_MARGIN_MS;
-    const cutoff = Math.min(now - retention, Number.isFinite(oldestRef) ? oldestRef - margin : now - retention);
-    const stats = await table.optimize({ cleanupOlderThan: new Date(cutoff) });
-    // LanceDB's optimize also compacts and commits on the line's latest, outside the
-    // manifest: the writer's cached handle no longer knows where latest is.
-    graph.tables.forgetWriteHandle(line.path, line.lanceBranch);
-    report.lines.push({ path: line.path, lanceBranch: line.lanceBranch, cutoff: new Date(cutoff).toISOString(), versionsRemoved: stats.prune.oldVersionsRemoved });
-    });
+    let cutoffIso = "";
+    const out = await cleanLine(graph, line, w, (versions) => {
+      const oldestRef = Math.min(...versions.filter((v) => line.versions.has(v.version)).map((v) => v.timestamp.getTime()));
+      // Lance compares version timestamps coarsely: keep a margin below the oldest reference.
+      const cutoff = Math.min(now - retention, Number.isFinite(oldestRef) ? oldestRef - margin : now - retention);
+      cutoffIso = new Date(cutoff).toISOString();
+      return new Date(cutoff);
+    }, report.skipped);
+    if (out === null) continue;
+    if (!out) {
+      report.skipped.push({ path: line.path, lanceBranch: line.lanceBranch, reason: "the branch moved to another line meanwhile" });
+      continue;
+    }
+    report.lines.push({ path: line.path, lanceBranch: line.lanceBranch, cutoff: cutoffIso, versionsRemoved: out.versionsRemoved, ...(out.state ? { published: out.state.version } : {}) });
   }
   return report;
+}
+
+/** Who writes each Lance line in place: a live branch whose head state owns it (line key → branch, table). */
+async function inPlaceWriters(graph: Graph): Promise<Map<string, { branch: string; table: string }>> {
+  const writers = new Map<string, { branch: string; table: string }>();
+  const head = await graph.log.head();
+  for (const name of Object.keys(head?.branches ?? {})) {
+    const view = await graph.log.branch(head!, name);
+    if (!view) continue;
+    for (const [table, st] of Object.entries(view.state.tables)) {
+      if (st.owner === view.record.id) writers.set(lineKey(st.path, st.lanceBranch), { branch: name, table });
+    }
+  }
+  return writers;
+}
+
+/**
+ * Version cleanup of one line through the branch `w` that writes it in place: Lance's
+ * optimize under the line's lock, content-verified, and a published maintenance entry
+ * when Lance committed a version (`LanceTables.cleanupLine`). Null when it could not
+ * publish (a conflict: recorded in `skipped`), undefined when the line moved meanwhile.
+ */
+async function cleanLine(
+  graph: Graph, line: { path: string; lanceBranch: string | null }, w: { branch: string; table: string }, cutoff: (versions: lancedb.Version[]) => Date,
+  skipped: CleanupReport["skipped"],
+): Promise<{ state: TableState | undefined; versionsRemoved: number } | undefined | null> {
+  let base: Snapshot | undefined;
+  return graph.tables.cleanupLine(w.table, line, async () => {
+    base = await graph.snapshot({ branch: w.branch });
+    return base.tableState(w.table);
+  }, cutoff, async (state) => {
+    // Publish what Lance committed (compaction rows identical, verified), still under the
+    // line's lock: the read set is the table alone, like any maintenance commit.
+    await graph.commit({ branch: w.branch, kind: "maintenance", actor: MAINTENANCE_ACTOR, base: base!, writes: { [w.table]: { adopt: state } }, reads: [w.table], note: { maintenance: ["cleanup"] } });
+  }).catch((e) => {
+    // A foreign writer interleaved (digest) or the branch moved before the publish:
+    // nothing was published (the next writer restores over Lance's unpublished version).
+    if (isStoreError(e, "ERR_MANIFEST_CONFLICT") || isStoreError(e, "ERR_READ_SET_CONFLICT")) {
+      skipped.push({ path: line.path, lanceBranch: line.lanceBranch, reason: `${e.code}: ${e.message}` });
+      return null;
+    }
+    throw e;
+  });
 }
 
 export interface GcReport {
@@ -208,6 +267,7 @@ export async function purgePriorVersions(graph: Graph, paths: Iterable<string>, 
   graph.assertWritable();
   const margin = opts.marginMs ?? 1;
   const refs = await referencedTables(graph);
+  const writers = await inPlaceWriters(graph);
   const db = await graph.tables.db();
   for (const path of new Set(paths)) {
     const lines = new Map<string, { lanceBranch: string | null; versions: Set<number> }>();
@@ -220,10 +280,20 @@ export async function purgePriorVersions(graph: Graph, paths: Iterable<string>, 
       continue;
     }
     for (const line of lines.values()) {
+      const cutoff = (versions: lancedb.Version[]) => {
+        const referenced = versions.filter((v) => line.versions.has(v.version)).map((v) => v.timestamp.getTime());
+        return new Date(referenced.length ? Math.min(...referenced) - margin : 0);
+      };
+      const w = writers.get(lineKey(path, line.lanceBranch));
+      if (w) {
+        // Through the verified, published path (see cleanupVersions).
+        const out = await cleanLine(graph, { path, lanceBranch: line.lanceBranch }, w, cutoff, []);
+        if (out !== null && out !== undefined) continue;
+      }
+      // No live branch writes this line in place, so no branch can read its latest: what
+      // optimize compacts there is never read (the data-loss promise still needs the purge).
       const table = await db.openTable(tableNameOf(path), undefined, line.lanceBranch ? { branch: line.lanceBranch } : {});
-      const referenced = (await table.listVersions()).filter((v) => line.versions.has(v.version)).map((v) => v.timestamp.getTime());
-      if (referenced.length === 0) continue;
-      await table.optimize({ cleanupOlderThan: new Date(Math.min(...referenced) - margin) });
+      await table.optimize({ cleanupOlderThan: cutoff(await table.listVersions()) });
     }
   }
 }

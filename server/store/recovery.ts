@@ -121,7 +121,7 @@ async function rollForward(graph: Graph, s: Sidecar): Promise<boolean> {
   try {
     const entry = await publish(graph, {
       branch: s.branch, kind: s.kind as ManifestEntry["kind"], actor: s.actor, base, writes,
-      identity: { txId: s.txId, epoch: s.epoch ?? 0, ...(s.idempotencyKey !== undefined ? { idempotencyKey: s.idempotencyKey } : {}), ...(s.replay !== undefined ? { replay: s.replay } : {}) },
+      identity: { txId: s.txId, epoch: s.epoch ?? 0, ...(s.idempotencyKey !== undefined ? { idempotencyKey: s.idempotencyKey } : {}), ...(s.fingerprint !== undefined ? { fingerprint: s.fingerprint } : {}), ...(s.replay !== undefined ? { replay: s.replay } : {}) },
       ...(s.schema !== null ? { schema: s.schema } : {}), ...(s.mergedParent != null ? { mergedParent: s.mergedParent } : {}), note: { ...(s.note ?? {}), recoveredBy: RECOVERY_ACTOR },
     }, results, s.writer, s.baseSeq);
     await graph.log.advanceHint(entry).catch((e) => graph.warn("could not advance the manifest head hint", e));

@@ -36,6 +36,7 @@ export const SidecarSchema = z.object({
   /** Writer lease epoch of the transaction (absent before leases = 0). */
   epoch: z.number().int().nonnegative().optional(),
   idempotencyKey: z.string().optional(),
+  fingerprint: z.string().optional(),
   replay: z.record(z.string(), z.unknown()).optional(),
   /** Tables the transaction writes: their base state (null = created here) and, once written, the result. */
   tables: z.record(z.string(), z.object({ base: TableStateSchema.nullable(), result: TableStateSchema.nullable() })),

@@ -1,6 +1,7 @@
 import * as lancedb from "@lancedb/lancedb";
 import { randomBytes } from "node:crypto";
 import type { ArrowField, ArrowSchema, ArrowTable } from "./arrow.ts";
+import { Unavailable } from "../../drivers/errors.ts";
 import { ManifestConflict, StoreError } from "./errors.ts";
 import type { GraphLocation } from "./layout.ts";
 import type { TableState } from "./manifest/entry.ts";
@@ -325,6 +326,47 @@ export class LanceTables {
   }
 
   /**
+   * Version cleanup of a Lance line that a live graph branch writes in place (`base` is
+   * its committed state there), under the line's lock. LanceDB 0.31's JS API has no
+   * cleanup-only call: `optimize` also compacts (and may optimize indices), committing
+   * versions of its own. So this is a maintenance op like `compact`: the content digest
+   * before and after must match (anything else is a foreign writer: abort), and the
+   * caller must publish the returned state (`publish`, run while the lock is still held,
+   * so no data commit of this process lands in between). `committed` reads the line's
+   * committed state inside the lock (undefined: it moved away, nothing to do); `cutoff`
+   * picks the cleanup cutoff from the line's versions. Returns the published state
+   * (undefined when Lance committed nothing) and the number of versions removed.
+   */
+  async cleanupLine(
+    tableKey: string, line: { path: string; lanceBranch: string | null }, committed: () => Promise<TableState | undefined>,
+    cutoff: (versions: lancedb.Version[]) => Date, publish: (state: TableState) => Promise<void>,
+  ): Promise<{ state: TableState | undefined; versionsRemoved: number } | undefined> {
+    return withTableLock(this.lineLockKey(line.path, line.lanceBranch), async () => {
+      const base = await committed();
+      if (!base || base.path !== line.path || base.lanceBranch !== line.lanceBranch) return undefined;
+      const h = await this.writableAt(base);
+      const before = h.version;
+      const { stats, got } = await guard(`clean up ${base.path}`, async () => {
+        const when = cutoff(await h.table.listVersions());
+        const digestBefore = await contentDigest(h.table);
+        const stats = await h.table.optimize({ cleanupOlderThan: when });
+        const got = await h.table.version();
+        if (got !== before && (await contentDigest(h.table)) !== digestBefore) {
+          this.writeHandles.delete(`${base.path}|${base.lanceBranch ?? ""}`);
+          throw new LanceInterleaved(tableKey, before, got, `another writer committed to ${tableKey} during version cleanup (the result's rows differ from version ${before}); nothing was published; retry later`);
+        }
+        return { stats, got };
+      });
+      h.version = got;
+      if (got === base.version) return { state: undefined, versionsRemoved: stats.prune.oldVersionsRemoved };
+      const rows = await guard(`count ${base.path}`, () => h.table.countRows());
+      const state: TableState = { ...base, version: got, rows };
+      await publish(state);
+      return { state, versionsRemoved: stats.prune.oldVersionsRemoved };
+    });
+  }
+
+  /**
    * Makes Lance's latest version of a table equal its committed state (recovery):
    * uncommitted versions on top are superseded by a restore of the committed one.
    * Idempotent: does nothing when latest already is the committed version.
@@ -448,11 +490,17 @@ async function guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-function lanceError(what: string, e: unknown): StoreError {
+function lanceError(what: string, e: unknown): StoreError | Unavailable {
   const msg = (e as Error)?.message ?? String(e);
   // Lance reports a lost optimistic-concurrency race as a commit conflict.
   if (/conflict|Retryable commit|preempted|Incompatible transaction/i.test(msg)) {
     return new ManifestConflict(what, null, null, `Lance refused ${what} because of a concurrent commit: ${msg.split("\n")[0]}`);
+  }
+  // The object store was down or throttling past Lance's own retries: a retryable
+  // outage of the store (503), not a Lance failure (500). The op did not complete, so
+  // the transaction is a definite failure (its sidecar is still staged).
+  if (/SlowDown|Service Unavailable|Too Many Requests|Request Timeout|timed out|connection (?:reset|refused|closed)|error sending request/i.test(msg)) {
+    return new Unavailable(`the object store failed while Lance tried to ${what}; retry`, { status: "lance", cause: e });
   }
   return new StoreError("ERR_LANCE", `Lance failed to ${what}: ${msg.split("\n")[0]}`, { operation: what }, e);
 }

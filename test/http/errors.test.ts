@@ -41,7 +41,7 @@ test("the misfilings are fixed: unknown table, no shared history, tier B", (t) =
 
 test("every row's body is a valid ErrorOutput; every retryable 429/503 row sets Retry-After", (t) => {
   for (const [code, row] of Object.entries(ERROR_TABLE)) {
-    t.true([400, 401, 403, 404, 405, 409, 410, 412, 413, 415, 429, 500, 503].includes(row.status), code);
+    t.true([400, 401, 403, 404, 405, 409, 410, 412, 413, 415, 422, 429, 500, 503].includes(row.status), code);
     const r = toErrorResponse(new StoreError(code as never, "m"), "rid");
     t.true(ErrorOutputSchema.safeParse(r.body).success, code);
     // A quarantined graph needs an operator, not a retry.

@@ -157,6 +157,7 @@ export const EXTRA_STATUSES: Record<number, string> = {
   409: "a reader refusing a write / a branch with dependents",
   413: "oversized bodies on every body route",
   415: "wrong content type on every body route",
+  422: "an Idempotency-Key reused with a different request (ERR_IDEMPOTENCY_KEY_REUSED)",
   429: "admission on every write route",
   500: "internal errors (typed, with a request id)",
   503: "quarantined graph, booting or draining",

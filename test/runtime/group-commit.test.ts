@@ -74,6 +74,34 @@ for (const target of storeTargets().filter((x) => x.name !== "memory")) {
   });
 }
 
+for (const target of storeTargets().filter((x) => x.name === "fs")) {
+  test(`${target.name}: a key reused with another body inside a batch is ERR_IDEMPOTENCY_KEY_REUSED (in flight, published, cold handle, through mutate); the rest of the batch commits`, async (t) => {
+    const e = await fresh(target);
+    const gc = new GroupCommit(e, { windowMs: 20 });
+    const first = gc.mutate({ query: INSERT, params: { n: "x", a: 1, e: "x@x" }, actor: "a", idempotencyKey: "k-x" });
+    const otherBody = gc.mutate({ query: INSERT, params: { n: "y", a: 1, e: "y@x" }, actor: "a", idempotencyKey: "k-x" });
+    const otherBranch = gc.mutate({ query: INSERT, params: { n: "x", a: 1, e: "x@x" }, branch: "dev", actor: "a", idempotencyKey: "k-x" });
+    const bystander = gc.mutate({ query: INSERT, params: { n: "z", a: 3, e: "z@x" }, actor: "b", idempotencyKey: "k-z" });
+    t.is(await codeOf(otherBody), "ERR_IDEMPOTENCY_KEY_REUSED", "in flight, another body");
+    t.is(await codeOf(otherBranch), "ERR_IDEMPOTENCY_KEY_REUSED", "in flight, another branch");
+    const [a, z] = await Promise.all([first, bystander]);
+    t.is(a.commit!.commitId, z.commit!.commitId, "both keyed requests in one batch entry");
+    const entry = (await e.graph.log.head())!;
+    const members = (entry.replay as { batch: { idempotencyKey: string | null; fingerprint?: string }[] }).batch;
+    t.deepEqual(members.map((m) => [m.idempotencyKey, typeof m.fingerprint]), [["k-x", "string"], ["k-z", "string"]], "each member records its fingerprint");
+    t.is(await codeOf(gc.mutate({ query: INSERT, params: { n: "x", a: 2, e: "x@x" }, actor: "a", idempotencyKey: "k-x" })), "ERR_IDEMPOTENCY_KEY_REUSED", "published, another body");
+    t.is(await codeOf(e.mutate({ query: INSERT, params: { n: "z", a: 4, e: "z@x" }, actor: "b", idempotencyKey: "k-z" })), "ERR_IDEMPOTENCY_KEY_REUSED", "through GraphEngine.mutate");
+    t.deepEqual(await e.mutate({ query: INSERT, params: { n: "z", a: 3, e: "z@x" }, actor: "b", idempotencyKey: "k-z" }), z, "GraphEngine.mutate replays a batch member's own result");
+    const cold = new GroupCommit(new GraphEngine(await Graph.open(e.graph.loc, { mode: "read-write", recover: false })));
+    t.is(await codeOf(cold.mutate({ query: INSERT, params: { n: "z", a: 9, e: "z@x" }, actor: "b", idempotencyKey: "k-z" })), "ERR_IDEMPOTENCY_KEY_REUSED", "cold handle");
+    t.deepEqual(await cold.mutate({ query: INSERT, params: { n: "x", a: 1, e: "x@x" }, actor: "a", idempotencyKey: "k-x" }), a);
+    t.is((await e.graph.log.head())!.seq, entry.seq, "nothing refused was published");
+    t.deepEqual((await e.query({ query: ALL })).rows, [{ "p.name": "seed", "p.age": 0 }, { "p.name": "x", "p.age": 1 }, { "p.name": "z", "p.age": 3 }]);
+    await cold.engine.graph.close();
+    await e.graph.close();
+  });
+}
+
 test("a request enqueued right as the pipeline empties is still run (regression: it stranded in the queue)", async (t) => {
   const target = storeTargets().find((x) => x.name === "fs")!;
   const gc = new GroupCommit(new GraphEngine(await Graph.open(target.location(), { mode: "read-write", create: true })), { windowMs: 0 });

@@ -11,6 +11,7 @@ import type { ObjectStore } from "../../drivers/contract.ts";
 import { newWriterToken } from "../../drivers/retry.ts";
 import { CountingStore, type RequestRecord } from "../../drivers/counting.ts";
 import { Graph } from "../../server/store/graph.ts";
+import { Lease } from "../../server/store/lease.ts";
 import type { GraphLocation } from "../../server/store/layout.ts";
 import { newCommitId } from "../../server/store/manifest/commit-id.ts";
 import type { ManifestEntry } from "../../server/store/manifest/entry.ts";
@@ -184,13 +185,16 @@ for (const target of storeTargets()) {
       await g.drain();
       const warm = strip(await measure(counter, () => g.commit({ branch: "main", kind: "commit", actor: "budget", base, writes: { "node:T": [add(["w", 1])] } })));
       const warmAfter = strip(await measure(counter, () => g.drain()));
-      // A fresh writer: open (cold head + recovery sweep), snapshot, commit.
+      // A fresh writer (a restarted process): the previous writer released the lease;
+      // open (cold head, take the released lease, fence entry, recovery sweep), snapshot,
+      // commit, close (drains the after-commit chain, releases the lease).
+      await g.close();
       const fresh = counted(target, graphId);
       const cold = strip(await measure(fresh.counter, async () => {
-        const w = await Graph.open(fresh.loc, { mode: "read-write" });
+        const w = await Graph.open(fresh.loc, { mode: "read-write", lease: { ...QUIET_LEASE, owner: `fresh-${prior}` } });
         await commitRow(w, "c");
-        w.close();
-      }));
+        await w.close();
+      }, "includes taking the released writer lease (GET + CAS), its fence entry (create-only entry + hint CAS), the commit's after-commit chain and the release on close (CAS)"));
       record(target, `commit one row, warm writer (${prior} prior commits): before the acknowledgement`, warm);
       record(target, `commit one row, warm writer (${prior} prior commits): after it (after-commit chain)`, warmAfter);
       t.deepEqual(warm.byKind, { "put:create": 2, "put:cas": 1 }, "before the acknowledgement: sidecar create, then sidecar CAS ‖ entry PUT");
@@ -215,10 +219,11 @@ for (const target of storeTargets()) {
     const g = await graphWithTable(loc);
     for (let i = 0; i < 20; i++) await commitRow(g, `r${i}`);
     const rows: [string, Cost][] = [];
-    const row = async (name: string, fn: () => Promise<unknown>, c: CountingStore = counter, note?: string): Promise<Cost> => {
-      const cost = record(target, name, strip(await measure(c, fn, note)));
+    const row = async <T>(name: string, fn: () => Promise<T>, c: CountingStore = counter, note?: string): Promise<Cost & { result: T }> => {
+      const m = await measure(c, fn, note);
+      const cost = record(target, name, strip(m));
       rows.push([name, cost]);
-      return cost;
+      return { ...cost, result: m.result };
     };
     await g.log.head();
     await row("head check, warm, nothing changed", () => g.log.head());
@@ -263,7 +268,17 @@ for (const target of storeTargets()) {
     t.is(keyedWarm.total, commit.total, "a keyed commit on a warm handle costs what an unkeyed one does");
     t.true(keyed.total >= keyedWarm.total);
     await g.drain();
-    await row("writer lease renewal", () => g.lease!.renew());
+    const renewal = await row("writer lease renewal", () => g.lease!.renew());
+    t.deepEqual(renewal.byKind, { "put:cas": 1 }, "renewing the lease is one compare-and-swap");
+    // Taking a lease, on its own (without the fence entry and sweep of a read-write open).
+    const leaseGraph = counted(target, newGraphId());
+    const takeNew = await row("writer lease take, no lease object yet", () => Lease.acquire(leaseGraph.loc, "writer", { ...QUIET_LEASE, owner: "budget-a" }), leaseGraph.counter);
+    t.deepEqual(takeNew.byKind, { get: 1, "put:create": 1 }, "taking a lease that never existed: GET (absent) + create-only PUT");
+    const releaseA = await row("writer lease release", () => takeNew.result.release(), leaseGraph.counter);
+    t.deepEqual(releaseA.byKind, { "put:cas": 1 });
+    const takeReleased = await row("writer lease take, released by its last holder", () => Lease.acquire(leaseGraph.loc, "writer", { ...QUIET_LEASE, owner: "budget-b" }), leaseGraph.counter);
+    t.deepEqual(takeReleased.byKind, { get: 1, "put:cas": 1 }, "taking a released lease: GET + compare-and-swap PUT");
+    await takeReleased.result.release();
     ro.close();
     const release = await row("close a read-write handle (releases the writer lease)", () => g.close());
     t.is(release.byKind["put:cas"], 1, "one compare-and-swap releases the lease");

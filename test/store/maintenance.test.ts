@@ -1,6 +1,7 @@
 import test from "ava";
 import { Graph } from "../../server/store/graph.ts";
 import { buildIndex, cleanupVersions, collectGarbage, compactTable, pinSnapshot } from "../../server/store/maintenance.ts";
+import { tableNameOf } from "../../server/store/tables.ts";
 import { add, commitWithRetry, contentOf, create, idsAt, newGraphId, rows, storeTargets } from "./support.ts";
 
 for (const target of storeTargets()) {
@@ -81,6 +82,40 @@ for (const target of storeTargets()) {
     // A snapshot of a commit older than every reference has expired, with a typed error.
     const err = await t.throwsAsync(async () => idsAt(await g.snapshot({ commit: ancient }), "node:T"));
     t.is((err as { code?: string }).code, "ERR_SNAPSHOT_EXPIRED");
+  });
+
+  test(`${target.name}: version cleanup never commits outside the manifest: its compaction is published, readers get Lance's latest, pinned snapshots stay readable`, async (t) => {
+    const g = await Graph.open(target.location(newGraphId()), { mode: "read-write", create: true });
+    await g.commit({ branch: "main", kind: "schema", actor: "t", base: await g.snapshot(), writes: { "node:T": [create], "node:U": [create, add(["u", 0])] } });
+    // Many small appends: fragments Lance's optimize compacts (a version of its own).
+    for (let i = 0; i < 6; i++) await commitWithRetry(g, "main", () => ({ "node:T": [add([`a${i}`, i])] }));
+    const pinned = await commitWithRetry(g, "main", () => ({ "node:T": [add(["p", 9])] }));
+    await pinSnapshot(g, pinned);
+    await g.createBranch("dev", { actor: "t" });
+    await commitWithRetry(g, "dev", () => ({ "node:T": [add(["d1", 1])] })); // a fork dev writes in place
+    await commitWithRetry(g, "dev", () => ({ "node:T": [add(["d2", 2])] }));
+    const before = await contentOf(await g.snapshot());
+    const beforeDev = await contentOf(await g.snapshot({ branch: "dev" }));
+    const report = await cleanupVersions(g, { retentionMs: 0, marginMs: 500 });
+    t.true(report.lines.some((l) => l.published !== undefined), `optimize compacted something here: ${JSON.stringify(report)}`);
+    const head = (await g.log.head())!;
+    t.is(head.kind, "maintenance", "the compaction is a published maintenance entry");
+    const db = await g.tables.db();
+    for (const branch of ["main", "dev"]) {
+      const snap = await g.snapshot({ branch });
+      for (const key of snap.tableKeys()) {
+        const st = snap.tableState(key)!;
+        const latest = await db.openTable(tableNameOf(st.path), undefined, st.lanceBranch ? { branch: st.lanceBranch } : {});
+        t.is(await latest.version(), st.version, `${branch} ${key}: the manifest's version is Lance's latest (nothing committed beside it)`);
+      }
+    }
+    t.deepEqual(await contentOf(await g.snapshot()), before, "readers of main see the same rows");
+    t.deepEqual(await contentOf(await g.snapshot({ branch: "dev" })), beforeDev, "readers of dev see the same rows");
+    t.deepEqual(await idsAt(await g.snapshot({ commit: pinned }), "node:T"), ["a0", "a1", "a2", "a3", "a4", "a5", "p"], "the pinned snapshot stays readable");
+    // A writer after the cleanup builds on the published version (no restore, no conflict).
+    await commitWithRetry(g, "main", () => ({ "node:T": [add(["after", 1])] }));
+    t.is((await idsAt(await g.snapshot(), "node:T")).length, 8);
+    await g.close();
   });
 
   test(`${target.name}: garbage collection reclaims a deleted branch's fork and a dropped table`, async (t) => {

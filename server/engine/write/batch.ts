@@ -1,4 +1,5 @@
 import { commitInfo } from "../../store/branches.ts";
+import { requestFingerprint } from "../../store/fingerprint.ts";
 import type { ManifestEntry } from "../../store/manifest/entry.ts";
 import type { Snapshot } from "../../store/snapshot.ts";
 import type { GraphEngine, MutationResult } from "../engine.ts";
@@ -21,12 +22,21 @@ export interface BatchMutation {
   idempotencyKey?: string | undefined;
 }
 
+/**
+ * The fingerprint of a mutation request (what it asks: branch, query text, query name,
+ * parameters, expected commit), recorded with its idempotency key: the same through
+ * the group commit and through `GraphEngine.mutate`.
+ */
+export function mutationFingerprint(req: { branch?: string | undefined; query: string; name?: string | undefined | null; params?: unknown; expectCommit?: string | undefined }): string {
+  return requestFingerprint("mutate", { branch: req.branch ?? "main", query: req.query, name: req.name ?? null, params: req.params ?? {}, expectCommit: req.expectCommit ?? null });
+}
+
 /** The outcome of one request of a batch: its own result, or its own error. */
 export type BatchOutcome = { ok: true; result: MutationResult } | { ok: false; error: unknown };
 
 /** What a batch entry records for replays: every keyed request's result, in arrival order. */
 export interface BatchReplay {
-  batch: { idempotencyKey: string | null; result: Omit<MutationResult, "commit"> }[];
+  batch: { idempotencyKey: string | null; fingerprint?: string; result: Omit<MutationResult, "commit"> }[];
 }
 
 /**
@@ -68,7 +78,10 @@ export async function runBatch(engine: GraphEngine, branch: string, items: Batch
   await ws.resolveNewIds();
   const plan = planWrites(ws, snap);
   const actors = [...new Set(done.map((d) => items[d.index]!.actor))];
-  const replay: BatchReplay = { batch: done.map((d) => ({ idempotencyKey: d.key, result: d.result })) };
+  // Keyed members record their request's fingerprint: a reused key with another body is refused.
+  const replay: BatchReplay = {
+    batch: done.map((d) => ({ idempotencyKey: d.key, ...(d.key !== null ? { fingerprint: mutationFingerprint({ ...items[d.index]!, branch }) } : {}), result: d.result })),
+  };
   const r = await graph.commit({
     branch, kind: "commit", actor: actors.length === 1 ? actors[0]! : null, base: snap, writes: plan.writes, reads: plan.reads,
     note: { batch: { requests: done.length, ...(actors.length > 1 ? { actors } : {}) } },

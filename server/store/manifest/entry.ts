@@ -83,6 +83,8 @@ export const ManifestEntrySchema = z.object({
   txId: z.string().optional(),
   /** The client's idempotency key: a repeated request returns this entry's result. */
   idempotencyKey: z.string().optional(),
+  /** Fingerprint of the request that used the key (`fingerprint.ts`): a reuse with another request is refused. */
+  fingerprint: z.string().optional(),
   /** What the caller needs to rebuild its original response on a replay (opaque JSON). */
   replay: z.record(z.string(), z.unknown()).optional(),
 });

@@ -231,7 +231,12 @@ export class Maintenance {
       this.state.runs++;
       this.state.lastRun = report;
     }
-    this.opts.onRun?.(report);
+    try {
+      this.opts.onRun?.(report);
+    } catch (e) {
+      // An observer (metrics) must not turn a finished run into a rejected promise.
+      this.opts.warn?.("maintenance run observer failed", e);
+    }
     return report;
   }
 

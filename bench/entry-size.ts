@@ -26,7 +26,8 @@ import { findNode } from "../server/engine/schema/catalog.ts";
 import { keyOf } from "../server/engine/storage/columns.ts";
 import { Graph } from "../server/store/graph.ts";
 import { newCommitId } from "../server/store/manifest/commit-id.ts";
-import { decodeWire } from "../server/store/manifest/branch-index.ts";
+import { BranchIndexCodec, decodeWire } from "../server/store/manifest/branch-index.ts";
+import type { GraphLocation } from "../server/store/layout.ts";
 import { encodeEntry, type BranchRecord } from "../server/store/manifest/entry.ts";
 import { ManifestLog } from "../server/store/manifest/log.ts";
 import { compactTable } from "../server/store/maintenance.ts";
@@ -42,7 +43,11 @@ const extra = Array.from({ length: TABLES - 2 }, (_, i) => `node T${String(i + 3
 const SCHEMA = ["node Person { name: String @key  age: I32? }", "node Tag { name: String @key }", ...extra].join("\n");
 const INSERT = `query q($n: String, $a: I32) { insert Person { name: $n, age: $a } }`;
 
+/** `index`: the store as it is (branch index above 256 branches); `inline`: every record in every entry (the format before it), for comparison in the same run. */
+type Format = "index" | "inline";
+
 interface Row {
+  format: Format;
   branches: number;
   entryBytes: number;
   /** CPU of one decode (JSON.parse + zod) and one encode of the head entry, in-process. */
@@ -121,10 +126,18 @@ async function main(): Promise<void> {
   const load0 = loadavg()[0]!;
   const started = Date.now();
   const rows: Row[] = [];
-  const prefix = `graphs/entry-size-${Date.now().toString(36)}`;
+  const formats = (arg("--format") ?? "inline,index").split(",") as Format[];
   const proxy = await new FaultProxy(env.endpoint, "s3", { delayMs }).start();
   try {
-    const direct = new GraphEngine(await Graph.open(target.open(prefix).loc, { mode: "read-write", create: true }));
+   for (const format of formats) {
+    const prefix = `graphs/entry-size-${format}-${Date.now().toString(36)}`;
+    // Inline: a codec whose threshold is never reached — every entry carries every record.
+    const codecFor = (loc: GraphLocation) => new BranchIndexCodec(loc, format === "inline" ? { inlineMax: Number.POSITIVE_INFINITY, maxDelta: 0 } : undefined);
+    const withFormat = (g: Graph): Graph => {
+      if (format === "inline") Object.defineProperty(g, "log", { value: new ManifestLog(g.loc, codecFor(g.loc)) });
+      return g;
+    };
+    const direct = new GraphEngine(withFormat(await Graph.open(target.open(prefix).loc, { mode: "read-write", create: true })));
     await direct.applySchema({ source: SCHEMA, actor: "bench" });
     await direct.mutate({ query: `query q() { ${["Tag", ...extra.map((x) => x.split(" ")[1]!)].map((t) => `insert ${t} { name: "t" }`).join(" ")} }`, actor: "bench" });
     for (const total of counts.sort((a, b) => a - b)) {
@@ -137,8 +150,8 @@ async function main(): Promise<void> {
       const headDirect = (await direct.graph.log.head())!;
       const live = Object.keys(headDirect.branches).length;
       // Measuring handles through the proxy: a writer and a reader, both warmed.
-      const writer = new GraphEngine(await Graph.open(target.open(prefix, { proxy }).loc, { mode: "read-write", recover: false }));
-      const reader = await Graph.open(target.open(prefix, { proxy }).loc, { mode: "read-only" });
+      const writer = new GraphEngine(withFormat(await Graph.open(target.open(prefix, { proxy }).loc, { mode: "read-write", recover: false })));
+      const reader = withFormat(await Graph.open(target.open(prefix, { proxy }).loc, { mode: "read-only" }));
       await writer.mutate({ query: INSERT, params: { n: `warm-${total}`, a: 0 }, actor: "bench" });
       await reader.log.head();
       const commits: S[] = [];
@@ -152,12 +165,16 @@ async function main(): Promise<void> {
         // Nothing new: h+1 and h+2 are both missing.
         warm.push(await measure(proxy, () => reader.log.head()));
         // Cold: a new log (no cached entry): hint, then the log objects around it.
-        cold.push(await measure(proxy, () => new ManifestLog(target.open(prefix, { proxy }).loc).head()));
+        cold.push(await measure(proxy, () => {
+          const loc = target.open(prefix, { proxy }).loc;
+          return new ManifestLog(loc, codecFor(loc)).head();
+        }));
       }
       const head = (await writer.graph.log.head())!;
       // The stored entry (inline below the branch index threshold, base + delta above it).
       const body = (await writer.graph.loc.store.get(writer.graph.loc.logKey(head.seq))).body;
       const row: Row = {
+        format,
         branches: live,
         entryBytes: body.length,
         decodeMs: cpu(() => decodeWire(body, "x")),
@@ -168,11 +185,12 @@ async function main(): Promise<void> {
         coldHead: summary(cold),
       };
       rows.push(row);
-      console.log(`${live} branches: entry ${fmtNum(row.entryBytes / 1024)} KiB (decode ${fmtNum(row.decodeMs)} ms, encode ${fmtNum(row.encodeMs)} ms); commit ${fmtNum(row.commit.p50Ms)} ms ${fmtCounts(row.commit.byKind)} ${row.commit.roundTrips} RT; head warm ${fmtNum(row.warmHead.p50Ms)} ms, behind-one ${fmtNum(row.behindHead.p50Ms)} ms, cold ${fmtNum(row.coldHead.p50Ms)} ms (${row.coldHead.requests} requests, ${fmtNum(row.coldHead.bytesDown / 1024)} KiB down)`);
+      console.log(`${format}, ${live} branches: entry ${fmtNum(row.entryBytes / 1024)} KiB (decode ${fmtNum(row.decodeMs)} ms, encode ${fmtNum(row.encodeMs)} ms); commit ${fmtNum(row.commit.p50Ms)} ms ${fmtCounts(row.commit.byKind)} ${row.commit.roundTrips} RT; head warm ${fmtNum(row.warmHead.p50Ms)} ms, behind-one ${fmtNum(row.behindHead.p50Ms)} ms, cold ${fmtNum(row.coldHead.p50Ms)} ms (${row.coldHead.requests} requests, ${fmtNum(row.coldHead.bytesDown / 1024)} KiB down)`);
       writer.graph.close();
       reader.close();
     }
     direct.graph.close();
+   }
   } finally {
     await proxy.stop();
     await target.cleanup();
@@ -181,10 +199,10 @@ async function main(): Promise<void> {
   const md: string[] = [];
   md.push(`112-table graph, one single-row insert on main per commit; ${delayMs} ms added per request (counting proxy in front of RGW); p50 over ${n}; load average ${load0.toFixed(1)} → ${load1.toFixed(1)}; ${new Date().toISOString()}, ${fmtNum((Date.now() - started) / 1000)} s. Branches created in bulk (one entry; see bench/entry-size.ts). A commit uploads the entry twice (log entry + head hint). Entry size = the stored head entry (above 256 branches: a delta on a content-addressed branch index base, server/store/manifest/branch-index.ts). Decode = CPU of one JSON.parse + zod parse of that stored entry; encode = JSON.stringify of the materialised entry (the pre-index cost), no I/O. Written by \`node --import=tsx bench/entry-size.ts\`.`);
   md.push("");
-  md.push("| live branches | entry size | decode / encode CPU | single-row commit p50 (requests, RT) | head check, warm (nothing new) | head check, one commit behind | head check, cold (new log) |");
-  md.push("|---|---|---|---|---|---|---|");
+  md.push("| format | live branches | entry size | decode / encode CPU | single-row commit p50 (requests, RT) | head check, warm (nothing new) | head check, one commit behind | head check, cold (new log) |");
+  md.push("|---|---|---|---|---|---|---|---|");
   for (const r of rows) {
-    md.push(`| ${r.branches} | ${fmtNum(r.entryBytes / 1024)} KiB | ${fmtNum(r.decodeMs)} / ${fmtNum(r.encodeMs)} ms | ${fmtNum(r.commit.p50Ms)} ms (${fmtCounts(r.commit.byKind)}, ${fmtNum(r.commit.roundTrips)} RT) | ${fmtNum(r.warmHead.p50Ms)} ms (${fmtNum(r.warmHead.requests)} req, ${fmtNum(r.warmHead.roundTrips)} RT) | ${fmtNum(r.behindHead.p50Ms)} ms (${fmtNum(r.behindHead.requests)} req, ${fmtNum(r.behindHead.bytesDown / 1024)} KiB down) | ${fmtNum(r.coldHead.p50Ms)} ms (${fmtNum(r.coldHead.requests)} req, ${fmtNum(r.coldHead.roundTrips)} RT, ${fmtNum(r.coldHead.bytesDown / 1024)} KiB down) |`);
+    md.push(`| ${r.format === "inline" ? "inline (before)" : "branch index"} | ${r.branches} | ${fmtNum(r.entryBytes / 1024)} KiB | ${fmtNum(r.decodeMs)} / ${fmtNum(r.encodeMs)} ms | ${fmtNum(r.commit.p50Ms)} ms (${fmtCounts(r.commit.byKind)}, ${fmtNum(r.commit.roundTrips)} RT) | ${fmtNum(r.warmHead.p50Ms)} ms (${fmtNum(r.warmHead.requests)} req, ${fmtNum(r.warmHead.roundTrips)} RT) | ${fmtNum(r.behindHead.p50Ms)} ms (${fmtNum(r.behindHead.requests)} req, ${fmtNum(r.behindHead.bytesDown / 1024)} KiB down) | ${fmtNum(r.coldHead.p50Ms)} ms (${fmtNum(r.coldHead.requests)} req, ${fmtNum(r.coldHead.roundTrips)} RT, ${fmtNum(r.coldHead.bytesDown / 1024)} KiB down) |`);
   }
   mkdirSync(`${HERE}/results`, { recursive: true });
   writeFileSync(`${HERE}/results/entry-size.json`, `${JSON.stringify({ delayMs, n, load: [load0, load1], rows }, null, 2)}\n`);

@@ -6,6 +6,7 @@
 //   npm run bench:writepath -- --delays 17 --history 1000   one configuration
 //   npm run bench:writepath -- --n 5                     samples per operation
 //   npm run bench:writepath -- --tables 112 --spread all    112 tables, history round-robin over all
+//   npm run bench:writepath -- --results writepath-history --render   re-render a results file
 //
 // Needs RGW (`source /work/rgw/run/env`). Results merge into
 // bench/results/writepath.json (keyed by label × delay × history × tables × spread) and are rendered to
@@ -28,8 +29,8 @@ import { fmtCounts, fmtNum, median, medianCounts } from "./lib/stats.ts";
 import { rgwTarget, type Target } from "./lib/targets.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const OUT_JSON = `${HERE}/results/writepath.json`;
-const OUT_MD = `${HERE}/results/writepath.md`;
+let OUT_JSON = `${HERE}/results/writepath.json`;
+let OUT_MD = `${HERE}/results/writepath.md`;
 
 /** Person and Tag, then `tables - 2` more keyed node types (T003 …): the issue's 2- and 112-table graphs. */
 function schemaFor(tables: number): string {
@@ -349,6 +350,18 @@ async function main(): Promise<void> {
   for (const t of tableCounts) if (!Number.isInteger(t) || t < 2) throw new Error(`--tables takes integers ≥ 2, not '${t}'`);
   const n = Number(arg("--n") ?? 7);
   const label = arg("--label") ?? "current";
+  // `--results name`: bench/results/<name>.json and .md instead of writepath.*; `--render`: only re-render the .md.
+  const resultsName = arg("--results");
+  if (resultsName) {
+    OUT_JSON = `${HERE}/results/${resultsName}.json`;
+    OUT_MD = `${HERE}/results/${resultsName}.md`;
+  }
+  if (argv.includes("--render")) {
+    const results = (JSON.parse(readFileSync(OUT_JSON, "utf8")) as { results: ConfigResult[] }).results;
+    writeFileSync(OUT_MD, `${render(results)}\n`);
+    console.log(`wrote ${OUT_MD}`);
+    return;
+  }
   const env = rgwEnv();
   if (!env) {
     console.error("bench:writepath needs RGW: `source /work/rgw/run/env` first");

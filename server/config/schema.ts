@@ -79,8 +79,18 @@ export const ServerConfigSchema = z.strictObject({
     .strictObject({ json_body_bytes: positiveInt.default(1_048_576), load_body_bytes: positiveInt.default(33_554_432) })
     .default({ json_body_bytes: 1_048_576, load_body_bytes: 33_554_432 }),
   handles: z
-    .strictObject({ max_open: positiveInt.default(64), idle_seconds: z.number().positive().default(600), open_concurrency: positiveInt.default(4) })
-    .default({ max_open: 64, idle_seconds: 600, open_concurrency: 4 }),
+    .strictObject({
+      max_open: positiveInt.default(64),
+      idle_seconds: z.number().positive().default(600),
+      open_concurrency: positiveInt.default(4),
+      /**
+       * Row ids a writer's graph handle keeps in memory to tell a new key from an existing
+       * one without reading every fragment (server/store/key-sets.ts); a table with more
+       * rows is asked by query. 0 turns the key sets off.
+       */
+      key_set_max_ids: z.number().int().min(0).default(200_000),
+    })
+    .default({ max_open: 64, idle_seconds: 600, open_concurrency: 4, key_set_max_ids: 200_000 }),
   log: z.strictObject({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info") }).default({ level: "info" }),
   auth: z
     .strictObject({

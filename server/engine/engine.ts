@@ -232,6 +232,7 @@ export class GraphEngine {
     const reader = new SnapshotReader(snap);
     const ws = await runMutation(q as TypedMutation, catalog, reader, params);
     throwIfViolated(await findViolations(ws));
+    await ws.resolveNewIds();
     const plan = planWrites(ws, snap);
     const output = { branch, queryName: q.name, affectedNodes: plan.affectedNodes, affectedEdges: plan.affectedEdges, actor: req.actor };
     const result = await this.graph.commit({
@@ -277,6 +278,7 @@ export class GraphEngine {
     const items = req.strict ? strictLines(req.input) : lenientValues(req.input);
     const summary = await readLoad(items, catalog, snap, { mode, strict: req.strict, ...(req.limits ? { limits: req.limits } : {}) });
     throwIfViolated(await findViolations(summary.ws));
+    await summary.ws.resolveNewIds();
     const plan = planWrites(summary.ws, snap);
     const output = {
       uri: this.graph.loc.description(), branch, baseBranch: req.from ?? null, branchCreated, mode,

@@ -99,6 +99,7 @@ export async function startServer(loaded: LoadedConfig, opts: StartOptions = {})
     maxOpen: config.handles.max_open,
     idleMs: config.handles.idle_seconds * 1000,
     openConcurrency: config.handles.open_concurrency,
+    keySetMaxIds: config.handles.key_set_max_ids,
     warn: (msg, err) => log.warn({ err }, msg),
     groupCommit: groupCommitConfigFrom(config.group_commit),
     maintenance: config.maintenance.enabled ? maintenanceConfigFrom(config.maintenance) : undefined,

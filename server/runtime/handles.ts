@@ -62,6 +62,8 @@ export interface HandleCacheOptions {
   maxOpen: number;
   idleMs: number;
   openConcurrency: number;
+  /** Bound of each writer handle's key sets (config `handles.key_set_max_ids`); default 200 000. */
+  keySetMaxIds?: number;
   events?: HandleEvents;
   warn?: (msg: string, err?: unknown) => void;
   groupCommit?: Partial<GroupCommitConfig>;
@@ -143,7 +145,7 @@ export class GraphHandles {
     const key = keyOf(tenant, graphId);
     const started = Date.now();
     const loc = locateGraph(this.opts.layout, tenant ?? undefined, graphId);
-    const graph = await Graph.open(loc, { mode: this.opts.mode, recover: false, create: create && this.opts.mode === "read-write", actor: null, ...(this.opts.warn ? { warn: this.opts.warn } : {}) });
+    const graph = await Graph.open(loc, { mode: this.opts.mode, recover: false, create: create && this.opts.mode === "read-write", actor: null, ...(this.opts.warn ? { warn: this.opts.warn } : {}), ...(this.opts.keySetMaxIds !== undefined ? { keySetMaxIds: this.opts.keySetMaxIds } : {}) });
     const engine = new GraphEngine(graph);
     const writes = new SerialWriteQueue();
     // `handle` is assigned below, before maintenance starts (start() comes after the open).

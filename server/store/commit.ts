@@ -3,7 +3,7 @@ import { newWriterToken } from "../../drivers/retry.ts";
 import { isStorageError } from "../../drivers/errors.ts";
 import { CommitOutcomeUnknown, GraphCommitPreconditionFailed, LeaseLost, ManifestConflict, ReadSetConflict, StoreError, isStoreError } from "./errors.ts";
 import { findOwnEntry, publishEntry, PublishOutcomeUnknown } from "./publish.ts";
-import { failpoint, type CommitPhaseOp } from "./failpoints.ts";
+import { failpoint, failpointArmed, type CommitPhaseOp } from "./failpoints.ts";
 import type { Graph } from "./graph.ts";
 import { newCommitId } from "./manifest/commit-id.ts";
 import type { BranchState, EntryKind, ManifestEntry, TableState } from "./manifest/entry.ts";
@@ -152,6 +152,7 @@ async function commitOnce(graph: Graph, req: CommitRequest): Promise<CommitResul
   /** Set once the sidecar may say `written` at the store (its CAS was sent). */
   let mayBeWritten = false;
   const done = graph.beginTransaction(txId);
+  let keepInFlight = false;
   try {
     if (lanceWrites.length > 0) {
       sidecar = {
@@ -173,34 +174,71 @@ async function commitOnce(graph: Graph, req: CommitRequest): Promise<CommitResul
     }
 
     let published: ManifestEntry;
+    /**
+     * The sidecar's CAS to `written`, sent in parallel with the first (optimistic) entry
+     * PUT. Settles, never rejects; {@link settleWritten} folds its outcome in.
+     */
+    let writtenCas: Promise<{ ok: true; version: string } | { ok: false; error: unknown }> | undefined;
+    let writtenSettled = false;
+    /** The CAS to `written` met a sweep's claim: the sidecar is the sweep's now. */
+    let sweptAway = false;
+    /** Records the CAS's outcome (once); throws when the transaction may not publish any more. */
+    const settleWritten = async (): Promise<void> => {
+      if (!writtenCas || writtenSettled) return;
+      const r = await writtenCas;
+      writtenSettled = true;
+      if (r.ok) {
+        sidecarVersion = r.version;
+        return;
+      }
+      // 412: a recovery sweep under a newer lease claimed the staged transaction; it will
+      // restore it unless our entry is already in the log, so no retry may publish it.
+      if (isStorageError(r.error, "ERR_PRECONDITION_FAILED")) {
+        mayBeWritten = false;
+        sweptAway = true;
+        throw new LeaseLost("writer", identity.epoch, `recovery took transaction ${txId} over before it was written`);
+      }
+      throw r.error;
+    };
     try {
       const results: Record<string, TableState> = { ...adopted };
       for (const k of lanceWrites) {
         results[k] = await graph.tables.apply(k, req.base.state.tables[k], req.base.record.id, req.writes[k] as TableOp[]);
       }
       failpoint(`${op}.after_table_writes`);
-      if (sidecar && sidecarVersion) {
+      // Deterministic interleavings for the crash suite: an armed failpoint between the two
+      // parallel requests sends them one after the other (docs/design/manifest.md).
+      const entryFirst = failpointArmed(`${op}.after_manifest_before_written`);
+      const sendWritten = (): void => {
+        if (!sidecar || !sidecarVersion) return;
         sidecar = { ...sidecar, status: "written", tables: Object.fromEntries(Object.keys(sidecar.tables).map((k) => [k, { base: sidecar!.tables[k]!.base, result: results[k]! }])) };
         mayBeWritten = true;
-        try {
-          sidecarVersion = await writeSidecar(graph.loc, sidecar, sidecarVersion);
-        } catch (e) {
-          // 412: a recovery sweep under a newer lease took the staged transaction over.
-          if (isStorageError(e, "ERR_PRECONDITION_FAILED")) {
-            mayBeWritten = false;
-            throw new LeaseLost("writer", identity.epoch, `recovery took transaction ${txId} over before it was written`);
-          }
-          throw e;
-        }
-      }
+        writtenCas = writeSidecar(graph.loc, sidecar, sidecarVersion).then((version) => ({ ok: true as const, version }), (error: unknown) => ({ ok: false as const, error }));
+      };
+      if (!entryFirst) sendWritten();
+      if (failpointArmed(`${op}.after_sidecar_written`)) await settleWritten();
       failpoint(`${op}.after_sidecar_written`);
-      published = await publish(graph, { ...req, identity }, results, writer, head0?.seq);
+      published = await publish(graph, { ...req, identity }, results, writer, head0?.seq, { optimistic: true, beforeRetry: settleWritten });
+      if (entryFirst) {
+        failpoint(`${op}.after_manifest_before_written`);
+        sendWritten();
+      }
+      // The entry is durable: whatever the CAS did, the commit is published (a sweep finds
+      // the entry first). Its outcome only decides the housekeeping below.
+      await settleWritten().catch(() => undefined);
       failpoint(`${op}.after_manifest`);
     } catch (e) {
       if (isStoreError(e, "ERR_FAILPOINT")) throw e; // a simulated crash leaves everything as a dead process would
+      // Never settle while the CAS to `written` is in flight: an abort must see its outcome.
+      // If a sweep claimed the transaction, that (the lost lease) is the failure to report
+      // once the log shows our entry did not land.
+      let failure = e;
+      await settleWritten().catch((w: unknown) => {
+        if (sweptAway) failure = w;
+      });
       const mine = await settleFailure(graph, { txId, writer, afterSeq: head0?.seq, key: req.idempotencyKey ?? null },
         sidecar && sidecarVersion ? { sidecar, version: sidecarVersion, mayBeWritten } : undefined, e);
-      if (!mine) throw e;
+      if (!mine) throw failure;
       published = mine;
     }
     if (published.writer !== writer) {
@@ -208,12 +246,25 @@ async function commitOnce(graph: Graph, req: CommitRequest): Promise<CommitResul
       if (sidecar && sidecarVersion) await abortSidecar(graph, sidecar, sidecarVersion).catch(() => undefined);
       return { changed: true, entry: published, replayed: true };
     }
-    await graph.log.advanceHint(published).catch((e) => graph.warn("could not advance the manifest head hint", e));
-    failpoint(`${op}.after_hint`);
-    if (sidecar) await deleteSidecar(graph.loc, sidecar.txId).catch((e) => graph.warn("could not delete a recovery sidecar", e));
+    // Acknowledged from here. The hint and the sidecar delete run after the answer, on the
+    // handle's after-commit chain; the transaction stays "in flight" (a same-epoch sweep
+    // leaves its sidecar alone) until its sidecar is gone.
+    const ownsSidecar = sidecar !== undefined && !sweptAway; // a claimed sidecar is the sweep's to delete
+    const scTxId = sidecar?.txId;
+    const entry = published;
+    keepInFlight = true;
+    await graph.afterCommit.enqueue(`hint ${entry.seq}${ownsSidecar ? `, delete sidecar ${scTxId}` : ""}`, async () => {
+      try {
+        await graph.log.advanceHint(entry);
+        failpoint(`${op}.after_hint`);
+        if (ownsSidecar) await deleteSidecar(graph.loc, scTxId!);
+      } finally {
+        done();
+      }
+    });
     return { changed: true, entry: published };
   } finally {
-    done();
+    if (!keepInFlight) done();
   }
 }
 
@@ -267,7 +318,8 @@ async function settleFailure(
     if (e instanceof CommitOutcomeUnknown) throw e;
     // The store failed while we looked: if the sidecar may be `written`, a later sweep may
     // still roll it forward, so the outcome is genuinely unknown.
-    if (!sc || sc.mayBeWritten) throw unknown(e);
+    // So is an entry PUT whose outcome nobody could read back (it may have landed).
+    if (!sc || sc.mayBeWritten || cause instanceof PublishOutcomeUnknown) throw unknown(e);
     return undefined;
   }
 }
@@ -305,10 +357,12 @@ export async function publish(
   results: Record<string, TableState>,
   writer: string,
   afterSeq: number | undefined,
+  opts: { optimistic?: boolean; beforeRetry?: () => Promise<void> } = {},
 ): Promise<ManifestEntry> {
   const writeKeys = Object.keys(req.writes);
   const id = req.identity;
   return publishEntry(graph, {
+    ...opts,
     writer,
     afterSeq,
     idempotencyKey: id?.idempotencyKey,

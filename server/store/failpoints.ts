@@ -18,6 +18,7 @@ export const FAILPOINTS = [
     `${op}.after_sidecar`,
     `${op}.after_table_writes`,
     `${op}.after_sidecar_written`,
+    `${op}.after_manifest_before_written`,
     `${op}.after_manifest`,
     `${op}.after_hint`,
   ] as const),
@@ -62,6 +63,17 @@ export function setFailpoint(name: FailpointName, action: FailpointAction | unde
 
 export function clearFailpoints(): void {
   active.clear();
+}
+
+/**
+ * Is the failpoint enabled? For phase boundaries between requests the store sends in
+ * parallel: an armed failpoint makes the store send them one after the other, so the
+ * crash lands at exactly one interleaving (e.g. the sidecar says `written` while the
+ * entry was never sent).
+ */
+export function failpointArmed(name: FailpointName): boolean {
+  loadEnv();
+  return active.has(name);
 }
 
 /** Called by the store at each phase boundary; a no-op unless the failpoint is enabled. */

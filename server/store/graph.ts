@@ -14,6 +14,7 @@ import { deleteSidecar, readSidecar, writeSidecar } from "./sidecar.ts";
 import { LanceTables } from "./tables.ts";
 import { Lease, type LeaseOptions } from "./lease.ts";
 import { publishEntry } from "./publish.ts";
+import { AfterCommitChain, type AfterCommitStatus } from "./after-commit.ts";
 import { findTransaction, TransactionIndex, type IdempotencyWindow, type TransactionStatus } from "./transactions.ts";
 
 export type OpenMode = "read-write" | "read-only";
@@ -37,6 +38,8 @@ export interface OpenOptions {
   idempotencyWindow?: IdempotencyWindow;
   /** The writer lease a read-write open takes (docs/design/leases.md). */
   lease?: LeaseOptions;
+  /** Bound of the handle's key sets (key-sets.ts; config `handles.key_set_max_ids`). */
+  keySetMaxIds?: number;
 }
 
 /**
@@ -61,11 +64,14 @@ export class Graph {
   private readonly keyed = new Map<string, Promise<unknown>>();
   /** Idempotency key → transaction whose outcome this handle reported as unknown. */
   private readonly unknownOutcomes = new Map<string, string>();
+  /** What commits leave for after their acknowledgement (hint CAS, sidecar delete). */
+  readonly afterCommit: AfterCommitChain;
 
   private constructor(readonly loc: GraphLocation, readonly mode: OpenMode, private readonly warnFn: OpenOptions["warn"], window: IdempotencyWindow | undefined) {
     this.log = new ManifestLog(loc);
     this.tables = new LanceTables(loc);
     this.transactions = new TransactionIndex(this, window);
+    this.afterCommit = new AfterCommitChain((msg, err) => this.warn(msg, err));
     this.log.onEntry = (e) => this.transactions.observe(e);
   }
 
@@ -139,6 +145,7 @@ export class Graph {
    */
   static async open(loc: GraphLocation, opts: OpenOptions): Promise<Graph> {
     const g = new Graph(loc, opts.mode, opts.warn, opts.idempotencyWindow);
+    if (opts.keySetMaxIds !== undefined) g.tables.keySets.maxIds = opts.keySetMaxIds;
     const head = await g.log.head();
     if (!head) {
       if (!opts.create) throw new StoreError("ERR_GRAPH_NOT_FOUND", `graph '${loc.graphId}' not found`, { graph: loc.graphId });
@@ -304,8 +311,25 @@ export class Graph {
     return text;
   }
 
-  /** Drops cached handles and releases this handle's share of the writer lease. */
+  /**
+   * Waits for the work acknowledged commits left behind (hint advances, sidecar
+   * deletes). Never throws: failures are logged and counted in {@link afterCommitStatus}.
+   */
+  drain(): Promise<void> {
+    return this.afterCommit.drain();
+  }
+
+  /** The after-commit chain: pending tasks, failures, the last failure's code. */
+  afterCommitStatus(): AfterCommitStatus {
+    return this.afterCommit.status();
+  }
+
+  /**
+   * Drains the after-commit chain, drops cached handles and releases this handle's
+   * share of the writer lease.
+   */
   async close(): Promise<void> {
+    await this.afterCommit.drain();
     this.tables.close();
     const lease = this.heldLease;
     this.heldLease = undefined;

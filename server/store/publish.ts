@@ -23,6 +23,21 @@ export interface PublishPlan {
   /** An entry after `afterSeq` carrying this key is the outcome too (the request was already published). */
   idempotencyKey?: string | undefined;
   build(head: ManifestEntry): Promise<ManifestEntry>;
+  /**
+   * Optimistic first attempt: build on the last head this handle knows (no head check)
+   * and let the create-only PUT of head+1 detect a conflict. Safe because the log is
+   * dense: if head+1 is free, the known head IS the head, so the rebase rules ran
+   * against the current head. On 412 the loop continues as usual (own entry first,
+   * head check, rebase rules). Fencing holds: `assertLeaseFor` runs on that head too,
+   * and a newer epoch's fence entry occupies every slot up to itself.
+   */
+  optimistic?: boolean;
+  /**
+   * Awaited after the first attempt did not publish and before any further one (the
+   * commit waits for its parallel sidecar CAS here: a sweep may have claimed the
+   * transaction, and then no retry may publish it).
+   */
+  beforeRetry?: () => Promise<void>;
 }
 
 /**
@@ -50,12 +65,14 @@ export class PublishOutcomeUnknown extends Error {
  *    write did not land (the error stands), unreadable → {@link PublishOutcomeUnknown}.
  *
  * The own-entry scan reads only sequences the head check has not already cached, so on
- * the normal path (head = the base) it costs no request.
+ * the normal path (head = the base) it costs no request. With `optimistic`, step 1 of
+ * the first attempt uses the last known head without a request (see {@link PublishPlan}).
  */
 export async function publishEntry(graph: Graph, plan: PublishPlan): Promise<ManifestEntry> {
   let scannedTo = plan.afterSeq;
   for (let attempt = 0; attempt < MAX_PUBLISH_ATTEMPTS; attempt++) {
-    const head = await graph.log.head();
+    if (attempt === 1 && plan.beforeRetry) await plan.beforeRetry();
+    const head = attempt === 0 && plan.optimistic && graph.log.lastKnown ? graph.log.lastKnown : await graph.log.head();
     if (!head) throw new StoreError("ERR_GRAPH_NOT_FOUND", `graph '${graph.loc.graphId}' has no commits`, { graph: graph.loc.graphId });
     scannedTo ??= head.seq;
     for (let seq = head.seq; seq > scannedTo; seq--) {

@@ -50,6 +50,16 @@ export class Snapshot {
     return this.state.tables[key];
   }
 
+  /**
+   * Which of `ids` exist in table `key` at this snapshot's version: the writer's key set
+   * when it holds one for that version (no request), else a query (tables.ts).
+   */
+  async existingIds(key: string, ids: Iterable<string>): Promise<Set<string>> {
+    const st = this.state.tables[key];
+    if (!st) return new Set();
+    return this.tables.existingIds(st, ids);
+  }
+
   /** The Lance table at this snapshot's version (read-only handle). */
   async table(key: string): Promise<lancedb.Table> {
     const st = this.state.tables[key];

@@ -4,6 +4,7 @@ import type { ArrowField, ArrowSchema, ArrowTable } from "./arrow.ts";
 import { ManifestConflict, StoreError } from "./errors.ts";
 import type { GraphLocation } from "./layout.ts";
 import type { TableState } from "./manifest/entry.ts";
+import { TableKeySets, type IdEffect } from "./key-sets.ts";
 
 /**
  * One Lance commit on a table. Every op the store runs produces exactly one new Lance
@@ -15,7 +16,8 @@ export type TableOp =
   | { kind: "add"; data: ArrowTable }
   | { kind: "overwrite"; data: ArrowTable }
   | { kind: "merge_insert"; on: string[]; data: ArrowTable }
-  | { kind: "delete"; where: string }
+  /** `ids`: the row ids the filter selects, when it is exactly an id list (keeps the key set current). */
+  | { kind: "delete"; where: string; ids?: string[] }
   | { kind: "update"; where: string; valuesSql: Record<string, string> }
   | { kind: "add_columns"; fields: ArrowField[] }
   | { kind: "drop_columns"; names: string[] }
@@ -61,8 +63,56 @@ export class LanceTables {
   private conn: Promise<lancedb.Connection> | undefined;
   private readonly readHandles = new Map<string, Promise<lancedb.Table>>();
   private readonly writeHandles = new Map<string, { table: lancedb.Table; version: number }>();
+  /** Which ids each table holds at the version this handle last wrote or loaded (key-sets.ts). */
+  readonly keySets = new TableKeySets();
 
   constructor(readonly loc: GraphLocation) {}
+
+  /**
+   * Which of `ids` exist in the table at exactly `state`'s version. From the key set
+   * when this handle holds one for that version (no request); else, when the table's
+   * row count fits the key-set bound, one projected scan of `id` builds it; else a query
+   * on `id` (the btree, where maintenance built one; `IN` lists, or one projected scan
+   * for many ids).
+   */
+  async existingIds(state: TableState, ids: Iterable<string>): Promise<Set<string>> {
+    const wanted = [...new Set(ids)];
+    const found = new Set<string>();
+    if (wanted.length === 0) return found;
+    let set = this.keySets.lookup(state);
+    if (!set && this.keySets.fits(state)) {
+      set = await this.scanIds(state);
+      this.keySets.put(state, set);
+    }
+    if (set) {
+      for (const id of wanted) if (set.has(id)) found.add(id);
+      return found;
+    }
+    if (wanted.length > ID_QUERY_MAX) {
+      const all = await this.scanIds(state);
+      for (const id of wanted) if (all.has(id)) found.add(id);
+      return found;
+    }
+    const table = await this.read(state);
+    for (let i = 0; i < wanted.length; i += ID_QUERY_CHUNK) {
+      const list = wanted.slice(i, i + ID_QUERY_CHUNK).map((id) => `'${id.replace(/'/g, "''")}'`).join(", ");
+      const rows = await guard(`look up ids in ${state.path}`, () => table.query().where(`id IN (${list})`).select(["id"]).toArray());
+      for (const r of rows) found.add(String((r as { id: unknown }).id));
+    }
+    return found;
+  }
+
+  private async scanIds(state: TableState): Promise<Set<string>> {
+    const table = await this.read(state);
+    const ids = new Set<string>();
+    await guard(`scan ids of ${state.path}`, async () => {
+      for await (const batch of table.query().select(["id"])) {
+        const col = batch.getChild("id")!;
+        for (let i = 0; i < batch.numRows; i++) ids.add(String(col.get(i)));
+      }
+    });
+    return ids;
+  }
 
   db(): Promise<lancedb.Connection> {
     this.conn ??= (async () => {
@@ -144,6 +194,7 @@ export class LanceTables {
       version = await table.version();
       lanceBranch = null;
       rest = ops.slice(1);
+      if (first.schema.fields.some((f) => f.name === "id")) this.keySets.put({ path, lanceBranch, version, owner, rows: 0 }, new Set());
     } else if (base.owner === owner) {
       path = base.path;
       lanceBranch = base.lanceBranch;
@@ -158,6 +209,9 @@ export class LanceTables {
       const branches = await (await this.read(base)).branches();
       table = await guard(`fork ${path} → ${lanceBranch}`, () => branches.create(lanceBranch!, base.lanceBranch ?? undefined, base.version));
       version = base.version;
+      // The fork holds exactly the inherited version's rows: so does its key set.
+      const inherited = this.keySets.lookup(base);
+      if (inherited) this.keySets.put({ ...base, lanceBranch }, new Set(inherited));
     }
     const handleKey = `${path}|${lanceBranch ?? ""}`;
     try {
@@ -167,12 +221,14 @@ export class LanceTables {
         if (op.kind === "compact" || op.kind === "create_index" ? got < version : got !== version + 1) {
           throw new LanceInterleaved(tableKey, version + 1, got, `another writer committed to ${tableKey} while this transaction was writing it (expected Lance version ${version + 1}, got ${got}); retry`);
         }
+        this.keySets.advance(path, lanceBranch, version, got, idEffectOf(op));
         version = got;
       }
     } catch (e) {
       // After any failed op the handle may sit on a version we did not choose (a rebased
       // commit); never reuse it: the next transaction opens a fresh one.
       this.writeHandles.delete(handleKey);
+      this.keySets.drop(path, lanceBranch);
       throw e;
     }
     this.writeHandles.set(handleKey, { table, version });
@@ -288,9 +344,39 @@ export class LanceTables {
 
   /** Drops cached handles (tests and scale-to-zero). */
   close(): void {
+    this.keySets.clear();
     this.readHandles.clear();
     this.writeHandles.clear();
     this.conn = undefined;
+  }
+}
+
+/** Ids per `IN` list of an existence query; above {@link ID_QUERY_MAX} ids one projected scan is cheaper. */
+const ID_QUERY_CHUNK = 512;
+const ID_QUERY_MAX = 4096;
+
+/** What an op does to the set of ids of its table (key-sets.ts). */
+function idEffectOf(op: TableOp): IdEffect {
+  switch (op.kind) {
+    case "add":
+    case "merge_insert": {
+      const col = op.data.getChild("id");
+      if (!col) return "unknown";
+      const ids: string[] = [];
+      for (let i = 0; i < op.data.numRows; i++) ids.push(String(col.get(i)));
+      return { add: ids };
+    }
+    case "delete":
+      return op.ids ? { remove: op.ids } : "unknown";
+    case "update":
+      return "id" in op.valuesSql ? "unknown" : "same";
+    case "add_columns":
+    case "drop_columns":
+    case "create_index":
+    case "compact":
+      return "same";
+    default:
+      return "unknown";
   }
 }
 

@@ -29,7 +29,7 @@ test("defaults: OmniGraph's bind, all-in-one, 25 s grace, 1 MiB / 32 MiB bodies"
   t.is(config.role, "all-in-one");
   t.is(config.shutdown_grace_seconds, 25);
   t.deepEqual(config.limits, { json_body_bytes: 1_048_576, load_body_bytes: 33_554_432 });
-  t.deepEqual(config.handles, { max_open: 64, idle_seconds: 600, open_concurrency: 4 });
+  t.deepEqual(config.handles, { max_open: 64, idle_seconds: 600, open_concurrency: 4, key_set_max_ids: 200_000 });
   t.false(config.auth.unauthenticated);
 });
 
@@ -92,7 +92,7 @@ test("the schema is strict at every level and accepts the contract's full exampl
   const full = {
     version: 1, role: "all-in-one", bind: "127.0.0.1:8080", store: "fs:///var/lib/omnigraph/data", tenancy: { layout: "single" },
     graphs: { social: { schema: "./social.pg", tenant: null } }, writer_url: null, shutdown_grace_seconds: 25,
-    limits: { json_body_bytes: 1048576, load_body_bytes: 33554432 }, handles: { max_open: 64, idle_seconds: 600, open_concurrency: 4 },
+    limits: { json_body_bytes: 1048576, load_body_bytes: 33554432 }, handles: { max_open: 64, idle_seconds: 600, open_concurrency: 4, key_set_max_ids: 200_000 },
     log: { level: "info" }, auth: { mode: "static", unauthenticated: false, static: { tokens_file: null }, tenants: {} }, policy: { bundle: null },
     admission: { per_actor_inflight_max: 16, per_actor_bytes_max: 4294967296 },
   };

@@ -69,11 +69,14 @@ const QUIET_LEASE = { durationMs: 3_600_000 };
 async function graphWithTable(loc: GraphLocation): Promise<Graph> {
   const g = await Graph.open(loc, { mode: "read-write", create: true, lease: QUIET_LEASE });
   await g.commit({ branch: "main", kind: "schema", actor: "setup", base: await g.snapshot(), writes: { "node:T": [create, add(["t0", 0])] } });
+  await g.drain();
   return g;
 }
 
+/** A commit and its after-commit work (hint, sidecar delete), so that none of it lands in a later measurement. */
 async function commitRow(g: Graph, id: string): Promise<void> {
   await g.commit({ branch: "main", kind: "commit", actor: "budget", base: await g.snapshot(), writes: { "node:T": [add([id, 1])] } });
+  await g.drain();
 }
 
 /**
@@ -153,6 +156,7 @@ for (const target of storeTargets()) {
       const g = await Graph.open(loc, { mode: "read-write", create: true, lease: QUIET_LEASE });
       const writes = Object.fromEntries(Array.from({ length: n }, (_, i) => [`node:T${i}`, [create]]));
       await g.commit({ branch: "main", kind: "schema", actor: "setup", base: await g.snapshot(), writes });
+      await g.drain();
       const made = strip(await measure(counter, () => g.createBranch("b", { from: "main", actor: "budget" })));
       const dropped = strip(await measure(counter, () => g.deleteBranch("b", { actor: "budget" })));
       record(target, `branch create (${n} tables)`, made);
@@ -177,7 +181,9 @@ for (const target of storeTargets()) {
       await appendSchemaCommits(g, prior);
       t.is((await Graph.open(target.location(graphId), { mode: "read-only" })).log.lastKnown?.seq, prior);
       const base = await g.snapshot();
+      await g.drain();
       const warm = strip(await measure(counter, () => g.commit({ branch: "main", kind: "commit", actor: "budget", base, writes: { "node:T": [add(["w", 1])] } })));
+      const warmAfter = strip(await measure(counter, () => g.drain()));
       // A fresh writer: open (cold head + recovery sweep), snapshot, commit.
       const fresh = counted(target, graphId);
       const cold = strip(await measure(fresh.counter, async () => {
@@ -185,7 +191,12 @@ for (const target of storeTargets()) {
         await commitRow(w, "c");
         w.close();
       }));
-      record(target, `commit one row, warm writer (${prior} prior commits)`, warm);
+      record(target, `commit one row, warm writer (${prior} prior commits): before the acknowledgement`, warm);
+      record(target, `commit one row, warm writer (${prior} prior commits): after it (after-commit chain)`, warmAfter);
+      t.deepEqual(warm.byKind, { "put:create": 2, "put:cas": 1 }, "before the acknowledgement: sidecar create, then sidecar CAS ‖ entry PUT");
+      // On memory a request completes before the next one starts: overlap cannot show there.
+      if (target.name !== "memory") t.is(warm.roundTrips, 2, "two round trips of our own before the acknowledgement");
+      t.deepEqual(warmAfter.byKind, { "put:cas": 1, delete: 1 }, "after it: hint CAS, sidecar delete");
       record(target, `open + snapshot + commit one row, fresh writer (${prior} prior commits)`, cold);
       costs.push({ warm, cold });
       g.close();
@@ -215,18 +226,24 @@ for (const target of storeTargets()) {
     await row("head check, cold (fresh handle)", () => new ManifestLog(cold.loc).head(), cold.counter);
     await row("snapshot (warm handle)", () => g.snapshot());
     let base = await g.snapshot();
-    const commit = await row("commit one row (writer's previous commit was the head)", () => g.commit({ branch: "main", kind: "commit", actor: "budget", base, writes: { "node:T": [add(["one", 1])] } }));
+    await g.drain();
+    const commit = await row("commit one row (writer's previous commit was the head): before the acknowledgement", () => g.commit({ branch: "main", kind: "commit", actor: "budget", base, writes: { "node:T": [add(["one", 1])] } }),
+      counter, "sidecar create-only PUT, then sidecar CAS to `written` in parallel with the optimistic entry PUT (no head check: the caller's snapshot just read the head)");
     t.is(commit.byOp.list, 0);
+    t.is(commit.byOp.get, 0, "no head check between the snapshot and the entry PUT");
     t.is(commit.byKind["put:create"], 2, "entry + sidecar are create-only writes");
-    t.is(commit.byKind["put:cas"], 2, "sidecar `written` + head hint are compare-and-swap writes");
-    t.is(commit.byOp.delete, 1, "the sidecar is deleted");
+    t.is(commit.byKind["put:cas"], 1, "sidecar `written` is the only compare-and-swap before the acknowledgement");
+    if (target.name !== "memory") t.is(commit.roundTrips, 2, "sidecar create; then CAS ‖ entry");
+    const after = await row("commit one row: after the acknowledgement (after-commit chain)", () => g.drain(), counter, "head hint CAS, then the sidecar delete");
+    t.is(after.byKind["put:cas"], 1, "the head hint");
+    t.is(after.byOp.delete, 1, "the sidecar is deleted");
     const other = await Graph.open(target.location(graphId), { mode: "read-write", recover: false });
     await commitRow(other, "other");
     other.close();
     await row("head check, warm, one commit by another writer since", () => g.log.head());
     base = await g.snapshot();
-    await row("commit one row (another writer committed since)", () => g.commit({ branch: "main", kind: "commit", actor: "budget", base, writes: { "node:T": [add(["two", 1])] } }),
-      counter, "the hint moved under us: one GET of the hint before the swap");
+    await row("commit one row (another writer committed since): before the acknowledgement", () => g.commit({ branch: "main", kind: "commit", actor: "budget", base, writes: { "node:T": [add(["two", 1])] } }));
+    await row("commit one row (another writer committed since): after it", () => g.drain(), counter, "the hint moved under us: one GET of the hint before the swap");
     await row("branch create", () => g.createBranch("feature", { from: "main", actor: "budget" }));
     await row("branch delete", () => g.deleteBranch("feature", { actor: "budget" }));
     const reader = counted(target, graphId);
@@ -237,12 +254,15 @@ for (const target of storeTargets()) {
     const sweep = await row("recovery sweep, no sidecars", () => g.recover(), counter, "sweeps are a cold path (open of a writer, the leased worker): one LIST of __recovery/");
     t.is(sweep.byOp.list, 1, "the sweep LISTs __recovery/ once");
     base = await g.snapshot();
+    await g.drain();
     const keyed = await row("commit one row with an idempotency key (warm handle)", async () => g.commit({ branch: "main", kind: "commit", actor: "budget", base, writes: { "node:T": [add(["k", 1])] }, idempotencyKey: "budget-1" }),
       counter, "first keyed request of the handle: includes the one-time window scan");
     base = await g.snapshot();
+    await g.drain();
     const keyedWarm = await row("commit one row with another idempotency key (index warm)", async () => g.commit({ branch: "main", kind: "commit", actor: "budget", base, writes: { "node:T": [add(["k2", 1])] }, idempotencyKey: "budget-2" }));
     t.is(keyedWarm.total, commit.total, "a keyed commit on a warm handle costs what an unkeyed one does");
     t.true(keyed.total >= keyedWarm.total);
+    await g.drain();
     await row("writer lease renewal", () => g.lease!.renew());
     ro.close();
     const release = await row("close a read-write handle (releases the writer lease)", () => g.close());

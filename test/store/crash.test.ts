@@ -50,7 +50,15 @@ const phaseOf = (fp: FailpointName): string => fp.slice(fp.indexOf(".") + 1);
 
 /** Was the operation's manifest entry published when the process died at `fp`? */
 function publishedAt(fp: FailpointName): boolean {
-  return ["after_manifest", "after_hint", "after_publish"].includes(phaseOf(fp));
+  return ["after_manifest_before_written", "after_manifest", "after_hint", "after_publish"].includes(phaseOf(fp));
+}
+
+/**
+ * Failpoints on the after-commit chain (the hint CAS, then the sidecar delete run after
+ * the commit is acknowledged): the operation succeeds and the failure is only counted.
+ */
+function afterAcknowledgement(fp: FailpointName): boolean {
+  return phaseOf(fp) === "after_hint";
 }
 
 /** After the recovery sweep: does the graph show the operation (rolled forward or published)? */
@@ -245,7 +253,18 @@ for (const fp of FAILPOINTS) {
       }
     };
     const prior = priorCrash(fp);
-    if (prior) {
+    if (afterAcknowledgement(fp)) {
+      setFailpoint(fp, "error");
+      try {
+        const failedBefore = g.afterCommitStatus().failures;
+        await runOperation(g, c.op as Exclude<CrashOp, "recovery">); // acknowledged: the entry is durable
+        await g.drain();
+        t.is(g.afterCommitStatus().failures, failedBefore + 1, "the after-commit task failed, counted, not thrown");
+        t.is(g.afterCommitStatus().lastFailure, "ERR_FAILPOINT");
+      } finally {
+        setFailpoint(fp, undefined);
+      }
+    } else if (prior) {
       await fire(prior, () => runOperation(g, "commit"));
       await sleep(3); // `staleAfterMs: 0` still needs the clock to move past the sidecar's start
       await fire(fp, () => g.recover());

@@ -80,8 +80,10 @@ for (const target of storeTargets()) {
 
 for (const target of storeTargets()) {
   test(`${target.name}: bug 2 — a lost entry response followed by 503s is resolved to the commit it was, so a retrying client stores the row once`, async (t) => {
-    const { g, graphId, hooked, faulty } = await faultyGraph(target);
-    faultsAfterWritten(hooked, faulty, [
+    const { g, graphId, faulty } = await faultyGraph(target);
+    // The only log PUTs of a commit are its entry PUTs (head checks are GETs): arming the
+    // rules now hits the (optimistic) entry PUT itself, whatever the sidecar CAS does.
+    faulty.setRules([
       { ops: ["put"], key: /__manifest\/log\//, times: 1, action: { kind: "lost-response" } },
       { ops: ["put"], key: /__manifest\/log\//, times: 20, action: { kind: "error", code: "ERR_UNAVAILABLE" } },
     ]);
@@ -91,9 +93,11 @@ for (const target of storeTargets()) {
     t.deepEqual(await afterNextWriter(target, graphId, g), ["a", "b"]);
   });
 
-  test(`${target.name}: bug 2 — head reads failing after \`written\` give a definite failure whose sidecar no later sweep rolls forward`, async (t) => {
-    const { g, graphId, hooked, faulty } = await faultyGraph(target);
-    faultsAfterWritten(hooked, faulty, [{ ops: ["get"], key: /__manifest\/log\//, times: 20, action: { kind: "error", code: "ERR_UNAVAILABLE" } }]);
+  test(`${target.name}: bug 2 — an entry PUT that did not land, after \`written\`, is a definite failure whose sidecar no later sweep rolls forward`, async (t) => {
+    const { g, graphId, faulty } = await faultyGraph(target);
+    // The entry PUT fails (never lands) past the retry layer's attempts; reading the slot
+    // back works and finds it free: a definite failure.
+    faulty.setRules([{ ops: ["put"], key: /__manifest\/log\//, times: 20, action: { kind: "error", code: "ERR_UNAVAILABLE" } }]);
     const first = await codeOf(g.commit({ branch: "main", kind: "commit", actor: "t", base: await g.snapshot(), writes: { "node:T": [add(["b", 2])] } }));
     t.is(first, "ERR_UNAVAILABLE", "a definite, retryable failure");
     faulty.setRules([]);
@@ -102,6 +106,26 @@ for (const target of storeTargets()) {
     const r = await retryingClient(retry, () => ({ "node:T": [add(["b", 2])] }));
     t.is(r.attempts, 1);
     t.deepEqual(await afterNextWriter(target, graphId, retry), ["a", "b"], "the retry stored the row once");
+  });
+
+  test(`${target.name}: bug 2 — the optimistic entry PUT meets a taken slot and the head reads then fail: a definite failure whose sidecar no later sweep rolls forward`, async (t) => {
+    const { g, graphId, hooked, faulty } = await faultyGraph(target);
+    await g.commit({ branch: "main", kind: "commit", actor: "t", base: await g.snapshot(), writes: { "node:U": [create, add(["u0", 0])] } });
+    // Right before our entry PUT: another handle of this process (same lease) publishes a
+    // disjoint commit at the slot we aim for, then every log read fails.
+    hooked.on({ ops: ["put"], put: "create", key: /__manifest\/log\//, before: async () => {
+      const other = await Graph.open(target.location(graphId), { mode: "read-write", recover: false });
+      await other.commit({ branch: "main", kind: "commit", actor: "other", base: await other.snapshot(), writes: { "node:U": [add(["u1", 1])] } });
+      await other.close();
+      faulty.setRules([{ ops: ["get"], key: /__manifest\/log\//, times: 40, action: { kind: "error", code: "ERR_UNAVAILABLE" } }]);
+    } });
+    const first = await codeOf(g.commit({ branch: "main", kind: "commit", actor: "t", base: await g.snapshot(), writes: { "node:T": [add(["b", 2])] } }));
+    t.is(first, "ERR_UNAVAILABLE", "a definite, retryable failure");
+    faulty.setRules([]);
+    t.deepEqual(await afterNextWriter(target, graphId, g), ["a"], "what the client was told failed never becomes visible");
+    const check = await openNextWriter(target.location(graphId));
+    t.deepEqual(await idsAt(await check.snapshot(), "node:U"), ["u0", "u1"], "the other commit stands");
+    await check.close();
   });
 
   test(`${target.name}: bug 2 — a truly unknown outcome is ERR_COMMIT_OUTCOME_UNKNOWN {txId, idempotencyKey}; findTransaction resolves it and a retry with the key returns the original commit`, async (t) => {

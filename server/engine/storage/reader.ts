@@ -31,6 +31,16 @@ export class SnapshotReader {
     return this.snapshot.tableState(keyOf(t)) !== undefined;
   }
 
+  /**
+   * Which of `ids` exist in the snapshot (existence only, no rows): the writer's key set
+   * for the table's version answers without a request; otherwise a query on `id`.
+   */
+  async existingIds(t: GraphType, ids: Iterable<string>): Promise<Set<string>> {
+    if (!this.has(t)) return new Set();
+    this.stats.lookups++;
+    return this.snapshot.existingIds(keyOf(t), ids);
+  }
+
   /** Row count from the manifest (no Lance request). */
   count(t: GraphType): number {
     return this.snapshot.tableState(keyOf(t))?.rows ?? 0;

@@ -65,6 +65,7 @@ export async function runBatch(engine: GraphEngine, branch: string, items: Batch
     }
   }
   if (done.length === 0) return outcomes;
+  await ws.resolveNewIds();
   const plan = planWrites(ws, snap);
   const actors = [...new Set(done.map((d) => items[d.index]!.actor))];
   const replay: BatchReplay = { batch: done.map((d) => ({ idempotencyKey: d.key, result: d.result })) };

@@ -68,8 +68,8 @@ export async function findViolations(ws: WorkingSet, limit = 100): Promise<Viola
     // Strict inserts: the id must be new.
     // (A type with no dataset on this branch yet cannot hold any of them.)
     if (c.strict.size && ws.reader.has(t)) {
-      for (const r of await ws.reader.where(t, "id", c.strict, undefined, new Set())) {
-        out.push(v("key_conflict", t, r.id, `${t.kind} ${t.name} '${r.id}' already exists`));
+      for (const id of await ws.reader.existingIds(t, c.strict)) {
+        out.push(v("key_conflict", t, id, `${t.kind} ${t.name} '${id}' already exists`));
         if (full()) return out;
       }
     }
@@ -96,7 +96,7 @@ async function checkEndpoints(ws: WorkingSet, e: EdgeType, rows: EntityRow[], ou
     const nt = findNode(ws.catalog, typeName);
     if (!nt || rows.length === 0) continue;
     const ids = rows.map((r) => r[side]!);
-    const present = await ws.getMany(nt, ids);
+    const present = await ws.existing(nt, ids);
     for (const r of rows) {
       if (!present.has(r[side]!)) out.push(v("orphan_edge", e, r.id, `${e.name} '${r.id}': ${side === "src" ? "from" : "to"} node ${typeName} '${r[side]}' does not exist`));
     }

@@ -18,6 +18,7 @@ export interface WritePlan {
  * Turns pending changes into Lance ops, at most a handful per table: create the
  * dataset if the type has none yet on this branch, delete by id, then write every
  * new or replaced row at once (`add` when all are new, else `merge_insert` on id).
+ * Call `ws.resolveNewIds()` first so that keyed inserts of new keys count as new.
  */
 export function planWrites(ws: WorkingSet, base: Snapshot): WritePlan {
   const writes: Record<string, TableOp[]> = {};
@@ -30,12 +31,17 @@ export function planWrites(ws: WorkingSet, base: Snapshot): WritePlan {
     if (!exists) ops.push({ kind: "create", schema: tableSchema(c.type) });
     const deletes = [...c.deletes];
     if (exists) {
-      for (let i = 0; i < deletes.length; i += DELETE_CHUNK) ops.push({ kind: "delete", where: inList("id", deletes.slice(i, i + DELETE_CHUNK)) });
+      for (let i = 0; i < deletes.length; i += DELETE_CHUNK) {
+        const ids = deletes.slice(i, i + DELETE_CHUNK);
+        ops.push({ kind: "delete", where: inList("id", ids), ids });
+      }
     }
     const rows = [...c.upserts.values()];
     if (rows.length) {
       const data = toArrow(c.type, rows);
-      const allNew = !exists || rows.every((r) => c.strict.has(r.id));
+      // New rows (strict inserts, or ids `resolveNewIds` found absent) append; any
+      // replaced row makes it a keyed upsert.
+      const allNew = !exists || rows.every((r) => c.strict.has(r.id) || c.fresh.has(r.id));
       ops.push(allNew ? { kind: "add", data } : { kind: "merge_insert", on: ["id"], data });
     }
     if (ops.length === 0 || (ops.length === 1 && ops[0]!.kind === "create" && rows.length === 0 && deletes.length === 0)) continue;

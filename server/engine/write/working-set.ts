@@ -11,6 +11,8 @@ interface TypeChanges {
   strict: Set<string>;
   /** Ids to delete (not in `upserts`). */
   deletes: Set<string>;
+  /** Ids known to be absent from the snapshot ({@link WorkingSet.resolveNewIds}): their rows can be appended. */
+  fresh: Set<string>;
 }
 
 /** Pending changes at one moment ({@link WorkingSet.checkpoint}). */
@@ -36,7 +38,7 @@ export class WorkingSet {
     const k = keyOf(t);
     let c = this.byType.get(k);
     if (!c) {
-      c = { type: t, upserts: new Map(), strict: new Set(), deletes: new Set() };
+      c = { type: t, upserts: new Map(), strict: new Set(), deletes: new Set(), fresh: new Set() };
       this.byType.set(k, c);
     }
     return c;
@@ -72,13 +74,13 @@ export class WorkingSet {
    */
   checkpoint(): WorkingSetCheckpoint {
     const types = new Map<string, TypeChanges>();
-    for (const [k, c] of this.byType) types.set(k, { type: c.type, upserts: new Map(c.upserts), strict: new Set(c.strict), deletes: new Set(c.deletes) });
+    for (const [k, c] of this.byType) types.set(k, { type: c.type, upserts: new Map(c.upserts), strict: new Set(c.strict), deletes: new Set(c.deletes), fresh: new Set(c.fresh) });
     return { types, reads: new Set(this.reads) };
   }
 
   restore(cp: WorkingSetCheckpoint): void {
     this.byType.clear();
-    for (const [k, c] of cp.types) this.byType.set(k, { type: c.type, upserts: new Map(c.upserts), strict: new Set(c.strict), deletes: new Set(c.deletes) });
+    for (const [k, c] of cp.types) this.byType.set(k, { type: c.type, upserts: new Map(c.upserts), strict: new Set(c.strict), deletes: new Set(c.deletes), fresh: new Set(c.fresh) });
     this.reads.clear();
     for (const r of cp.reads) this.reads.add(r);
   }
@@ -105,6 +107,39 @@ export class WorkingSet {
   /** Every type with changes. */
   changed(): TypeChanges[] {
     return [...this.byType.values()].filter((c) => c.upserts.size > 0 || c.deletes.size > 0);
+  }
+
+  /** Which of `ids` exist as the write would leave them (existence only: no rows are read). */
+  async existing(t: GraphType, ids: Iterable<string>): Promise<Set<string>> {
+    const out = new Set<string>();
+    const c = this.pending(t);
+    const fromStore: string[] = [];
+    for (const id of new Set(ids)) {
+      if (c?.upserts.has(id)) out.add(id);
+      else if (!c?.deletes.has(id)) fromStore.push(id);
+    }
+    if (fromStore.length) {
+      this.reads.add(keyOf(t));
+      for (const id of await this.reader.existingIds(t, fromStore)) out.add(id);
+    }
+    return out;
+  }
+
+  /**
+   * Before planning: finds which upserted ids do not exist in the snapshot, so that
+   * rows that are all new are written as a Lance `add` (a few requests) instead of a
+   * `merge_insert` (which reads every fragment). Existence comes from the writer's key
+   * set (no request) or a query on `id`; the table joins the read set.
+   */
+  async resolveNewIds(): Promise<void> {
+    for (const c of this.changed()) {
+      if (!this.reader.has(c.type)) continue;
+      const unknown = [...c.upserts.keys()].filter((id) => !c.strict.has(id) && !c.fresh.has(id));
+      if (unknown.length === 0) continue;
+      this.reads.add(keyOf(c.type));
+      const present = await this.reader.existingIds(c.type, unknown);
+      for (const id of unknown) if (!present.has(id)) c.fresh.add(id);
+    }
   }
 
   /** Rows of `ids` as the write would leave them (absent = does not exist). */

@@ -184,7 +184,9 @@ export class ManifestLog {
         : await this.loc.store.get(this.loc.hintKey);
       if (!got) return;
       const entry = await this.codec.decode(got.body, this.loc.hintKey);
-      // Not cached as the log entry: only the log object itself counts.
+      // Not cached as the log entry: only the log object itself counts. A GET answered
+      // before our own (after-commit) advance must not replace the newer copy we wrote.
+      if (this.hint && this.hint.entry.seq > entry.seq && this.hint.version !== got.version) return;
       this.hint = { version: got.version, entry };
     } catch (e) {
       if (isStorageError(e, "ERR_NOT_FOUND")) return;

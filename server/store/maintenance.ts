@@ -57,6 +57,9 @@ export async function unpinSnapshot(graph: Graph, commitId: string): Promise<voi
 
 /** Every table state something still needs: live branch heads, pinned snapshots, in-flight transactions. */
 export async function referencedTables(graph: Graph): Promise<TableState[]> {
+  // Sidecars still waiting for their after-commit delete belong to published
+  // transactions: let the chain delete them first, or they would pin what they wrote.
+  await graph.drain();
   const out: TableState[] = [];
   const head = await graph.log.head();
   if (head) {

@@ -199,6 +199,9 @@ export class LanceTables {
       path = base.path;
       lanceBranch = base.lanceBranch;
       ({ table, version } = await this.writableAt(base));
+      // A restore (uncommitted versions of a failed writer on top) made a new version with
+      // exactly the committed version's rows: the key set of that version holds for it.
+      if (version !== base.version) this.keySets.advance(path, lanceBranch, base.version, version, "same");
     } else {
       // Lazy fork: the first write to this table on this graph branch forks only this
       // table, as a Lance branch at the inherited version (no data copied).

@@ -116,4 +116,27 @@ for (const target of storeTargets().filter((x) => x.name !== "rgw")) {
     t.deepEqual(await rowsOf(e, COUNT, { n: "d1" }), [{ c: 0 }]);
     await e.graph.close();
   });
+
+  test(`${target.name}: after a lost race leaves uncommitted Lance versions on top, the next writer's restore keeps the key set (no rebuild scan) and rows stay exact`, async (t) => {
+    const e = await open(target, newGraphId());
+    await e.applySchema({ source: SCHEMA, actor: "t" });
+    for (const n of ["p0", "p1"]) await e.mutate({ query: INSERT, params: { n, a: 1 }, actor: "t" });
+    // Two concurrent one-commit-per-request inserts on one handle: both validate on the same
+    // snapshot; the loser's Lance write lands on top of the winner's and is never published.
+    const out = await Promise.allSettled([
+      e.mutate({ query: INSERT, params: { n: "c1", a: 1 }, actor: "t" }),
+      e.mutate({ query: INSERT, params: { n: "c2", a: 1 }, actor: "t" }),
+    ]);
+    t.is(out.filter((o) => o.status === "fulfilled").length, 1, "one wins, one conflicts");
+    const winner = out[0]!.status === "fulfilled" ? "c1" : "c2";
+    const loser = winner === "c1" ? "c2" : "c1";
+    const kinds = spyOps(e.graph);
+    await e.mutate({ query: INSERT, params: { n: "after", a: 1 }, actor: "t" }); // restores over the loser's version first
+    t.deepEqual(kinds, ["add"]);
+    t.true(e.graph.tables.keySets.size >= 4, `the key set survived the restore (${e.graph.tables.keySets.size} ids)`);
+    await e.mutate({ query: INSERT, params: { n: loser, a: 2 }, actor: "t" });
+    t.deepEqual(kinds, ["add", "add"], "the loser's key was never committed: still a new key");
+    for (const n of ["p0", "p1", winner, loser, "after"]) t.deepEqual(await rowsOf(e, COUNT, { n }), [{ c: 1 }], `${n} once`);
+    await e.graph.close();
+  });
 }

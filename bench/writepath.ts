@@ -5,13 +5,16 @@
 //   npm run bench:writepath                              17 ms and 0 ms, 10 prior commits
 //   npm run bench:writepath -- --delays 17 --history 1000   one configuration
 //   npm run bench:writepath -- --n 5                     samples per operation
+//   npm run bench:writepath -- --tables 112 --spread all    112 tables, history round-robin over all
+//   npm run bench:writepath -- --results writepath-history --render   re-render a results file
 //
 // Needs RGW (`source /work/rgw/run/env`). Results merge into
-// bench/results/writepath.json (keyed by delay × history) and are rendered to
+// bench/results/writepath.json (keyed by label × delay × history × tables × spread) and are rendered to
 // bench/results/writepath.md, which bench/run.ts copies into RESULTS.md.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { GraphEngine } from "../server/engine/engine.ts";
@@ -26,13 +29,20 @@ import { fmtCounts, fmtNum, median, medianCounts } from "./lib/stats.ts";
 import { rgwTarget, type Target } from "./lib/targets.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const OUT_JSON = `${HERE}/results/writepath.json`;
-const OUT_MD = `${HERE}/results/writepath.md`;
+let OUT_JSON = `${HERE}/results/writepath.json`;
+let OUT_MD = `${HERE}/results/writepath.md`;
 
-const SCHEMA = `
-node Person { name: String @key  age: I32? }
-node Tag { name: String @key }
-`;
+/** Person and Tag, then `tables - 2` more keyed node types (T003 …): the issue's 2- and 112-table graphs. */
+function schemaFor(tables: number): string {
+  const extra = extraTables(tables).map((t) => `node ${t} { name: String @key }`);
+  return ["node Person { name: String @key  age: I32? }", "node Tag { name: String @key }", ...extra].join("\n");
+}
+const extraTables = (tables: number): string[] => Array.from({ length: Math.max(0, tables - 2) }, (_, i) => `T${String(i + 3).padStart(3, "0")}`);
+/** Node types of the graph in history order: prior commit i goes to `order[i % order.length]` when spread. */
+const tableOrder = (tables: number): string[] => ["Person", "Tag", ...extraTables(tables)];
+
+/** Where the prior commits went: all to Person, or round-robin over every table. */
+export type Spread = "one" | "all";
 const INSERT = `query q($n: String, $a: I32) { insert Person { name: $n, age: $a } }`;
 const READ = `query q($n: String) { match { $p: Person { name: $n } } return { $p.name, $p.age } }`;
 const UPDATE = `query q($n: String, $a: I32) { update Person set { age: $a } where name = $n }`;
@@ -55,8 +65,14 @@ export interface ConfigResult {
   delayMs: number;
   history: number;
   tables: number;
+  /** Prior commits all to Person ("one", the default of older results) or round-robin over every table ("all"). */
+  spread?: Spread;
   at: string;
   seconds: number;
+  /** Seconds spent writing the prior history (no proxy). */
+  setupSeconds?: number;
+  /** 1-minute load average at the start and end of the configuration (the machine is shared). */
+  load?: [number, number];
   ops: OpResult[];
   peakRssMb: number;
 }
@@ -107,39 +123,70 @@ function summarize(op: string, samples: Sample[], note?: string): OpResult {
   };
 }
 
-/** Prior commits, each a one-row Lance append to Person (one fragment each), written directly (no proxy). */
-async function growHistory(engine: GraphEngine, count: number, label: string): Promise<void> {
+/**
+ * Prior commits, each ONE single-row commit (its own manifest entry, one new Lance
+ * fragment in one table), written directly (no proxy). `one`: all to Person, one after
+ * another (two commits to the same table cannot overlap: the second would conflict).
+ * `all`: commit i goes to table i mod tables; `workers` commits run at a time, each
+ * worker owning a disjoint set of tables, so concurrent commits touch different tables
+ * and the store's publish loop rebases them (still one entry and one fragment each —
+ * the group commit is NOT used, it would merge them into one entry). Returns the names
+ * written to Person (the rows the measured reads and updates address).
+ */
+async function growHistory(engine: GraphEngine, count: number, spread: Spread, tables: number, log: (s: string) => void): Promise<string[]> {
   const snap0 = await engine.graph.snapshot();
   const catalog = await engine.catalogOf(snap0);
-  const person = findNode(catalog, "Person")!;
-  for (let i = 0; i < count; i++) {
-    const base = await engine.graph.snapshot();
-    const row: EntityRow = { id: `${label}-${i}`, props: { name: `${label}-${i}`, age: i } };
-    await engine.graph.commit({ branch: "main", kind: "commit", actor: "bench", base, writes: { [keyOf(person)]: [{ kind: "add", data: toArrow(person, [row]) }] }, reads: [keyOf(person)] });
-  }
+  const order = spread === "one" ? ["Person"] : tableOrder(tables);
+  const types = order.map((name) => findNode(catalog, name)!);
+  const personNames: string[] = [];
+  for (let i = 0; i < count; i++) if (i % order.length === 0) personNames.push(`prior-${i}`);
+  // Workers must divide the table count so that each owns whole residues (disjoint tables).
+  let workers = 1;
+  if (spread === "all") for (const w of [8, 7, 4, 2]) if (order.length % w === 0 && w <= order.length) { workers = w; break; }
+  let done = 0;
+  const t0 = Date.now();
+  const worker = async (w: number) => {
+    for (let i = w; i < count; i += workers) {
+      const t = types[i % types.length]!;
+      const base = await engine.graph.snapshot();
+      const row: EntityRow = { id: `prior-${i}`, props: t.name === "Person" ? { name: `prior-${i}`, age: i } : { name: `prior-${i}` } };
+      await engine.graph.commit({ branch: "main", kind: "commit", actor: "bench", base, writes: { [keyOf(t)]: [{ kind: "add", data: toArrow(t, [row]) }] }, reads: [keyOf(t)] });
+      if (++done % 200 === 0) log(`    history ${done}/${count} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+    }
+  };
+  await Promise.all(Array.from({ length: workers }, (_, w) => worker(w)));
+  return personNames;
 }
 
 let seq = 0;
 const fresh = (p: string) => `${p}-${process.pid}-${++seq}`;
 
-async function runConfig(target: Target, env: NonNullable<ReturnType<typeof rgwEnv>>, delayMs: number, history: number, n: number, log: (s: string) => void): Promise<ConfigResult> {
+async function runConfig(target: Target, env: NonNullable<ReturnType<typeof rgwEnv>>, c: { delayMs: number; history: number; tables: number; spread: Spread }, n: number, log: (s: string) => void): Promise<ConfigResult> {
+  const { delayMs, history, tables, spread } = c;
   const started = Date.now();
-  const prefix = `graphs/wp-${delayMs}-${history}-${Date.now().toString(36)}`;
-  // Setup without the proxy: schema, one Tag row (the second table), `history` prior commits.
+  const load0 = loadavg()[0]!;
+  const tag = `delay ${delayMs} ms, history ${history}, ${tables} tables, ${spread}`;
+  const prefix = `graphs/wp-${delayMs}-${history}-${tables}-${spread}-${Date.now().toString(36)}`;
+  // Setup without the proxy: schema, one row in every table but Person, `history` prior commits.
   const direct = new GraphEngine(await Graph.open(target.open(prefix).loc, { mode: "read-write", create: true }));
-  await direct.applySchema({ source: SCHEMA, actor: "bench" });
-  await direct.mutate({ query: `query q() { insert Tag { name: "t" } }`, actor: "bench" });
+  await direct.applySchema({ source: schemaFor(tables), actor: "bench" });
+  const others = tableOrder(tables).slice(1);
+  await direct.mutate({ query: `query q() { ${others.map((t) => `insert ${t} { name: "t" }`).join(" ")} }`, actor: "bench" });
   await direct.mutate({ query: INSERT, params: { n: "seed", a: 0 }, actor: "bench" });
-  await growHistory(direct, history, "prior");
+  const personNames = await growHistory(direct, history, spread, tables, log);
+  if (personNames.length === 0) personNames.push("seed");
   direct.graph.close();
-  log(`  delay ${delayMs} ms, history ${history}: graph ready (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+  const setupSeconds = (Date.now() - started) / 1000;
+  log(`  ${tag}: graph ready (${setupSeconds.toFixed(0)} s)`);
+  const priorName = (i: number) => personNames[i % personNames.length]!;
 
   // Raw LanceDB table with the same number of prior one-row appends (the floor).
   const rawPath = `${prefix}-raw`;
   const rawDirect = await target.lance(rawPath);
   const rawRow = (i: number) => [{ id: `r${i}`, age: i }];
   const rawSetup = await rawDirect.createTable("t", rawRow(0));
-  for (let i = 1; i < history; i++) await rawSetup.add(rawRow(i));
+  // The floor's history matches Person's fragment count (all prior commits when `one`).
+  for (let i = 1; i < Math.max(1, personNames.length); i++) await rawSetup.add(rawRow(i));
 
   const proxy = await new FaultProxy(env.endpoint, "s3", { delayMs }).start();
   const ops: OpResult[] = [];
@@ -147,7 +194,7 @@ async function runConfig(target: Target, env: NonNullable<ReturnType<typeof rgwE
     const engine = new GraphEngine(await Graph.open(target.open(prefix, { proxy }).loc, { mode: "read-write", recover: false }));
     measured = engine.graph;
     // Warm: one read and one write on the measuring handle.
-    await engine.query({ query: READ, params: { n: "prior-0" } });
+    await engine.query({ query: READ, params: { n: priorName(0) } });
     await engine.mutate({ query: INSERT, params: { n: fresh("warm"), a: 1 }, actor: "bench" });
 
     const s: Record<string, Sample[]> = { insert: [], read: [], update: [], delete: [] };
@@ -156,15 +203,15 @@ async function runConfig(target: Target, env: NonNullable<ReturnType<typeof rgwE
       const name = fresh("ins");
       victims.push(name);
       s.insert!.push(await measure(proxy, () => engine.mutate({ query: INSERT, params: { n: name, a: i }, actor: "bench" })));
-      s.read!.push(await measure(proxy, () => engine.query({ query: READ, params: { n: `prior-${i % Math.max(1, history)}` } })));
-      s.update!.push(await measure(proxy, () => engine.mutate({ query: UPDATE, params: { n: `prior-${i}`, a: 1000 + i }, actor: "bench" })));
+      s.read!.push(await measure(proxy, () => engine.query({ query: READ, params: { n: priorName(i) } })));
+      s.update!.push(await measure(proxy, () => engine.mutate({ query: UPDATE, params: { n: priorName(i), a: 1000 + i }, actor: "bench" })));
     }
     for (const v of victims) s.delete!.push(await measure(proxy, () => engine.mutate({ query: DELETE, params: { n: v }, actor: "bench" })));
     ops.push(summarize("keyed single-row insert", s.insert!));
     ops.push(summarize("point read by key (warm)", s.read!));
     ops.push(summarize("single-row update", s.update!));
     ops.push(summarize("single-row delete", s.delete!));
-    log(`  delay ${delayMs} ms, history ${history}: insert/read/update/delete done`);
+    log(`  ${tag}: insert/read/update/delete done`);
 
     const first: Sample[] = [];
     const second: Sample[] = [];
@@ -183,7 +230,8 @@ async function runConfig(target: Target, env: NonNullable<ReturnType<typeof rgwE
     const conc: Sample[] = [];
     let okTotal = 0;
     let entriesTotal = 0;
-    const rounds = Math.min(n, 3);
+    // At 1000 prior commits one round of the conflicting baseline takes ~100 s: one round there.
+    const rounds = history >= 1000 ? 1 : Math.min(n, 3);
     for (let r = 0; r < rounds; r++) {
       const before = (await engine.graph.log.head())!.seq;
       let ok = 0;
@@ -253,49 +301,59 @@ async function runConfig(target: Target, env: NonNullable<ReturnType<typeof rgwE
       const t0 = performance.now();
       const run = await m.runOnce();
       const mMs = performance.now() - t0;
-      const after: Record<string, Sample[]> = { insert: [], read: [] };
+      const after: Record<string, Sample[]> = { insert: [], read: [], update: [], delete: [] };
+      const inserted: string[] = [];
       for (let i = 0; i < n; i++) {
-        after.insert!.push(await measure(proxy, () => engine.mutate({ query: INSERT, params: { n: fresh("am"), a: i }, actor: "bench" })));
-        after.read!.push(await measure(proxy, () => engine.query({ query: READ, params: { n: `prior-${i % Math.max(1, history)}` } })));
+        const name = fresh("am");
+        inserted.push(name);
+        after.insert!.push(await measure(proxy, () => engine.mutate({ query: INSERT, params: { n: name, a: i }, actor: "bench" })));
+        after.read!.push(await measure(proxy, () => engine.query({ query: READ, params: { n: priorName(i) } })));
+        after.update!.push(await measure(proxy, () => engine.mutate({ query: UPDATE, params: { n: priorName(i), a: 2000 + i }, actor: "bench" })));
       }
+      for (const v of inserted) after.delete!.push(await measure(proxy, () => engine.mutate({ query: DELETE, params: { n: v }, actor: "bench" })));
       const duties = run.duties.map((d) => `${d.duty}${d.column ? `(${d.column})` : ""} ${d.outcome}${d.fragmentsBefore !== undefined ? ` ${d.fragmentsBefore}→${d.fragmentsAfter ?? "?"} fragments` : ""}`).join(", ");
       ops.push(summarize("after one maintenance run: keyed single-row insert", after.insert!, `maintenance run ${fmtNum(mMs)} ms: ${duties}`));
       ops.push(summarize("after one maintenance run: point read by key", after.read!));
+      ops.push(summarize("after one maintenance run: single-row update", after.update!));
+      ops.push(summarize("after one maintenance run: single-row delete", after.delete!));
     }
-    log(`  delay ${delayMs} ms, history ${history}: branch and concurrency done`);
+    log(`  ${tag}: branch, concurrency and maintenance done`);
 
     // The floor: raw LanceDB add of one row, same proxy, same history.
     const rawDb = await target.lance(rawPath, { proxy });
     const raw = await rawDb.openTable("t");
-    await raw.add(rawRow(history + 1));
+    await raw.add(rawRow(100_000));
     const rs: Sample[] = [];
-    for (let i = 0; i < n; i++) rs.push(await measure(proxy, () => raw.add(rawRow(history + 2 + i))));
+    for (let i = 0; i < n; i++) rs.push(await measure(proxy, () => raw.add(rawRow(100_001 + i))));
     ops.push(summarize("raw LanceDB add of one row (floor)", rs));
     engine.graph.close();
   } finally {
     await proxy.stop();
   }
-  return { label: "", delayMs, history, tables: 2, at: new Date().toISOString(), seconds: (Date.now() - started) / 1000, ops, peakRssMb: process.resourceUsage().maxRSS / 1024 };
+  return { label: "", delayMs, history, tables, spread, at: new Date().toISOString(), seconds: (Date.now() - started) / 1000, setupSeconds, load: [load0, loadavg()[0]!], ops, peakRssMb: process.resourceUsage().maxRSS / 1024 };
 }
 
 function parseList(v: string | undefined, dflt: number[]): number[] {
   return v === undefined ? dflt : v.split(",").map((x) => Number(x.trim()));
 }
 
+const spreadOf = (r: ConfigResult): Spread => r.spread ?? "one";
+const sameConfig = (a: ConfigResult, b: ConfigResult) => a.label === b.label && a.delayMs === b.delayMs && a.history === b.history && a.tables === b.tables && spreadOf(a) === spreadOf(b);
+
 function render(results: ConfigResult[]): string {
   const out: string[] = [];
-  out.push("Through `test/support/fault-proxy.ts` with a fixed added delay per request in front of the real RGW; 2 tables (Person, Tag), prior commits are one-row appends to Person (one Lance fragment each). Requests = every HTTP request at the wire (ours and LanceDB's), median per operation; RT = sequential round trips at the wire (parallel requests count once); p50 over N. Written by `npm run bench:writepath`.");
+  out.push("Through `test/support/fault-proxy.ts` with a fixed added delay per request in front of the real RGW. Tables: 2 (Person, Tag) or 112 (Person, Tag and 110 more keyed node types, one row each). Prior commits are single-row commits (one manifest entry and one Lance fragment each), all to Person (history `one`) or round-robin over every table (history `all`: Person gets history ÷ tables of them); the measured operations address Person. Requests = every HTTP request at the wire (ours and LanceDB's), median per operation; RT = sequential round trips at the wire (parallel requests count once); p50 over N — the machine is shared, so read p50 beside the run's load average (listed under the table). Written by `npm run bench:writepath`.");
   out.push("");
-  out.push("| build | delay | prior commits | operation | N | requests (by kind) | RT | p50 | note |");
-  out.push("|---|---|---|---|---|---|---|---|---|");
-  const sorted = [...results].sort((a, b) => a.label.localeCompare(b.label) || b.delayMs - a.delayMs || a.history - b.history);
+  out.push("| build | delay | prior commits | tables | history on | operation | N | requests (by kind) | RT | p50 | note |");
+  out.push("|---|---|---|---|---|---|---|---|---|---|---|");
+  const sorted = [...results].sort((a, b) => a.label.localeCompare(b.label) || b.delayMs - a.delayMs || a.history - b.history || a.tables - b.tables || spreadOf(a).localeCompare(spreadOf(b)));
   for (const r of sorted) {
     for (const o of r.ops) {
-      out.push(`| ${r.label} | ${r.delayMs} ms | ${r.history} | ${o.op} | ${o.n} | ${fmtCounts(o.byKind)} | ${fmtNum(o.roundTrips)} | ${fmtNum(o.p50Ms)} ms | ${(o.note ?? "").replace(/\|/g, "\\|")} |`);
+      out.push(`| ${r.label} | ${r.delayMs} ms | ${r.history} | ${r.tables} | ${spreadOf(r) === "one" ? "one table" : "all tables"} | ${o.op} | ${o.n} | ${fmtCounts(o.byKind)} | ${fmtNum(o.roundTrips)} | ${fmtNum(o.p50Ms)} ms | ${(o.note ?? "").replace(/\|/g, "\\|")} |`);
     }
   }
   out.push("");
-  out.push(`Runs: ${sorted.map((r) => `${r.label} ${r.delayMs} ms × ${r.history}: ${r.at}, ${fmtNum(r.seconds)} s, peak RSS ${fmtNum(r.peakRssMb)} MB`).join("; ")}.`);
+  out.push(`Runs: ${sorted.map((r) => `${r.label} ${r.delayMs} ms × ${r.history} × ${r.tables} tables × ${spreadOf(r)}: ${r.at}, ${fmtNum(r.seconds)} s${r.setupSeconds !== undefined ? ` (history setup ${fmtNum(r.setupSeconds)} s)` : ""}, peak RSS ${fmtNum(r.peakRssMb)} MB${r.load ? `, load ${r.load[0].toFixed(1)}→${r.load[1].toFixed(1)}` : ""}`).join("; ")}.`);
   return out.join("\n");
 }
 
@@ -307,8 +365,24 @@ async function main(): Promise<void> {
   };
   const delays = parseList(arg("--delays"), [17, 0]);
   const histories = parseList(arg("--history"), [10]);
+  const tableCounts = parseList(arg("--tables"), [2]);
+  const spreads = (arg("--spread") ?? "one").split(",").map((x) => x.trim());
+  for (const sp of spreads) if (sp !== "one" && sp !== "all") throw new Error(`--spread takes one or all (comma-separated), not '${sp}'`);
+  for (const t of tableCounts) if (!Number.isInteger(t) || t < 2) throw new Error(`--tables takes integers ≥ 2, not '${t}'`);
   const n = Number(arg("--n") ?? 7);
   const label = arg("--label") ?? "current";
+  // `--results name`: bench/results/<name>.json and .md instead of writepath.*; `--render`: only re-render the .md.
+  const resultsName = arg("--results");
+  if (resultsName) {
+    OUT_JSON = `${HERE}/results/${resultsName}.json`;
+    OUT_MD = `${HERE}/results/${resultsName}.md`;
+  }
+  if (argv.includes("--render")) {
+    const results = (JSON.parse(readFileSync(OUT_JSON, "utf8")) as { results: ConfigResult[] }).results;
+    writeFileSync(OUT_MD, `${render(results)}\n`);
+    console.log(`wrote ${OUT_MD}`);
+    return;
+  }
   const env = rgwEnv();
   if (!env) {
     console.error("bench:writepath needs RGW: `source /work/rgw/run/env` first");
@@ -319,17 +393,21 @@ async function main(): Promise<void> {
   const load = (): ConfigResult[] => (existsSync(OUT_JSON) ? (JSON.parse(readFileSync(OUT_JSON, "utf8")) as { results: ConfigResult[] }).results : []);
   try {
     for (const h of histories) {
-      for (const d of delays) {
-        const r = { ...(await runConfig(target, env, d, h, n, log)), label };
-        for (const o of r.ops) log(`    ${o.op}: ${fmtNum(o.p50Ms)} ms, ${fmtCounts(o.byKind)}, ${o.roundTrips} RT${o.note ? `; ${o.note}` : ""}`);
-        // Re-read: another run (e.g. the long-history one in the background) may have written meanwhile.
-        const prior = load();
-        const i = prior.findIndex((p) => p.label === label && p.delayMs === d && p.history === h);
-        if (i >= 0) prior[i] = r;
-        else prior.push(r);
-        mkdirSync(dirname(OUT_JSON), { recursive: true });
-        writeFileSync(OUT_JSON, `${JSON.stringify({ results: prior }, null, 2)}\n`);
-        writeFileSync(OUT_MD, `${render(prior)}\n`);
+      for (const tables of tableCounts) {
+        for (const spread of spreads as Spread[]) {
+          for (const d of delays) {
+            const r = { ...(await runConfig(target, env, { delayMs: d, history: h, tables, spread }, n, log)), label };
+            for (const o of r.ops) log(`    ${o.op}: ${fmtNum(o.p50Ms)} ms, ${fmtCounts(o.byKind)}, ${o.roundTrips} RT${o.note ? `; ${o.note}` : ""}`);
+            // Re-read: another run (e.g. the long-history one in another process) may have written meanwhile.
+            const prior = load();
+            const i = prior.findIndex((p) => sameConfig(p, r));
+            if (i >= 0) prior[i] = r;
+            else prior.push(r);
+            mkdirSync(dirname(OUT_JSON), { recursive: true });
+            writeFileSync(OUT_JSON, `${JSON.stringify({ results: prior }, null, 2)}\n`);
+            writeFileSync(OUT_MD, `${render(prior)}\n`);
+          }
+        }
       }
     }
   } finally {

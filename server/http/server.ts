@@ -113,6 +113,7 @@ export async function startServer(loaded: LoadedConfig, opts: StartOptions = {})
         log.error({ graph: q.graphId, tenant: q.tenant, code: q.code, err }, "graph quarantined: open-time recovery failed");
       },
       openCount: (n) => metrics.openHandles.set(n),
+      maintenanceRun: (_h, report) => metrics.recordMaintenanceRun(report),
     },
   });
   const lifecycle = new Lifecycle();

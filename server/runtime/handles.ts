@@ -13,7 +13,7 @@ import { locateGraph, type TenancyLayout } from "../store/layout.ts";
 import { RuntimeError } from "./errors.ts";
 import { SerialWriteQueue, type WriteQueue } from "./write-queue.ts";
 import { GroupCommit, type GroupCommitConfig } from "./group-commit.ts";
-import { Maintenance, type MaintenanceConfig } from "./maintenance.ts";
+import { Maintenance, type MaintenanceConfig, type RunReport } from "./maintenance.ts";
 
 /** One open graph with its engine and its write queue. */
 export interface GraphHandle {
@@ -52,6 +52,8 @@ export interface HandleEvents {
   recovered?(h: GraphHandle, outcome: "clean" | "repaired"): void;
   quarantined?(q: QuarantineRecord, err: unknown): void;
   openCount?(n: number): void;
+  /** A maintenance run of this handle's graph finished (the server turns it into metrics). */
+  maintenanceRun?(h: GraphHandle, report: RunReport): void;
 }
 
 export interface HandleCacheOptions {
@@ -146,10 +148,17 @@ export class GraphHandles {
     const graph = await Graph.open(loc, { mode: this.opts.mode, recover: false, create: create && this.opts.mode === "read-write", actor: null, ...(this.opts.warn ? { warn: this.opts.warn } : {}), ...(this.opts.keySetMaxIds !== undefined ? { keySetMaxIds: this.opts.keySetMaxIds } : {}) });
     const engine = new GraphEngine(graph);
     const writes = new SerialWriteQueue();
+    // `handle` is assigned below, before maintenance starts (start() comes after the open).
+    let handle: GraphHandle | undefined;
+    const onRun = this.opts.events?.maintenanceRun;
     const maintenance = this.opts.mode === "read-write" && this.opts.maintenance
-      ? new Maintenance(engine, this.opts.maintenance, { exclusive: (_branch, fn) => writes.run(fn), ...(this.opts.warn ? { warn: this.opts.warn } : {}) })
+      ? new Maintenance(engine, this.opts.maintenance, {
+        exclusive: (_branch, fn) => writes.run(fn),
+        ...(this.opts.warn ? { warn: this.opts.warn } : {}),
+        ...(onRun ? { onRun: (r: RunReport) => { if (handle) onRun(handle, r); } } : {}),
+      })
       : undefined;
-    const handle: GraphHandle = {
+    handle = {
       key, graphId, tenant, graph, engine, writes, commits: new GroupCommit(engine, this.opts.groupCommit ?? {}, (fn) => writes.run(fn)), maintenance, uri: loc.description(),
     };
     if (this.opts.mode === "read-write") {

@@ -163,8 +163,16 @@ export class Maintenance {
     try {
       const graph = this.engine.graph;
       let changes = 0;
+      const over = () => Date.now() - t0 > this.config.runBudgetMs || changes >= this.config.maxDutiesPerRun;
+      // Look at every table first, then spend the run's duty cap where it pays most:
+      // compactions, most fragments first (each fragment costs every keyed write and
+      // point read one GET), then missing indexes, then stale ones. Table by table in
+      // entry order, a 112-table graph spent its whole cap indexing one-row tables while
+      // the table with a hundred fragments waited.
+      type Planned = { c: Candidate; fragments: number; bytes: number; compact: boolean; missing: string[]; indexed: Map<string, string>; table: Awaited<ReturnType<typeof graph.tables.read>> };
+      const planned: Planned[] = [];
       for (const c of await this.candidates()) {
-        if (Date.now() - t0 > this.config.runBudgetMs || changes >= this.config.maxDutiesPerRun) {
+        if (Date.now() - t0 > this.config.runBudgetMs) {
           report.truncated = true;
           break;
         }
@@ -175,38 +183,46 @@ export class Maintenance {
           || (frags.numSmallFragments >= this.config.compactMinSmallFragments && frags.numSmallFragments / Math.max(1, frags.numFragments) >= this.config.compactSmallRatio);
         const indexed = new Map((await table.listIndices()).map((ix) => [ix.columns[0]!, ix.name]));
         const missing = stats.numRows > 0 ? c.columns.filter((col) => !indexed.has(col)) : [];
-        if (compact) {
-          changes++;
-          const d = await this.duty({ duty: "compact", branch: c.branch, table: c.tableKey, fragmentsBefore: frags.numFragments, bytesBefore: stats.totalBytes }, async (r) => {
-            const out = await this.exclusive(c.branch, () => compactTable(graph, c.branch, c.tableKey));
-            if (!out.committed) return (r.outcome = "noop");
-            this.state.compactions++;
-            const after = await this.statsAt(c.branch, c.tableKey);
-            if (after) {
-              r.fragmentsAfter = after.fragmentStats.numFragments;
-              r.bytesAfter = after.totalBytes;
-            }
-            return "done";
-          });
-          report.duties.push(d);
+        planned.push({ c, fragments: frags.numFragments, bytes: stats.totalBytes, compact, missing, indexed, table });
+      }
+      for (const p of planned.filter((x) => x.compact).sort((x, y) => y.fragments - x.fragments)) {
+        if (over()) {
+          report.truncated = true;
+          break;
         }
-        for (const col of missing) {
-          if (Date.now() - t0 > this.config.runBudgetMs || changes >= this.config.maxDutiesPerRun) {
+        changes++;
+        const c = p.c;
+        report.duties.push(await this.duty({ duty: "compact", branch: c.branch, table: c.tableKey, fragmentsBefore: p.fragments, bytesBefore: p.bytes }, async (r) => {
+          const out = await this.exclusive(c.branch, () => compactTable(graph, c.branch, c.tableKey));
+          if (!out.committed) return (r.outcome = "noop");
+          this.state.compactions++;
+          const after = await this.statsAt(c.branch, c.tableKey);
+          if (after) {
+            r.fragmentsAfter = after.fragmentStats.numFragments;
+            r.bytesAfter = after.totalBytes;
+          }
+          return "done";
+        }));
+      }
+      indexing: for (const p of [...planned].sort((x, y) => y.fragments - x.fragments)) {
+        for (const col of p.missing) {
+          if (over()) {
             report.truncated = true;
-            break;
+            break indexing;
           }
           changes++;
-          report.duties.push(await this.indexDuty(c, col));
+          report.duties.push(await this.indexDuty(p.c, col));
         }
-        if (!compact) {
-          // Indexes that exist but have fallen behind (compaction folds new fragments in; without one, rebuild).
-          for (const [col, name] of indexed) {
-            if (!c.columns.includes(col) || changes >= this.config.maxDutiesPerRun) continue;
-            const st = await table.indexStats(name);
-            if (st && st.numUnindexedRows >= this.config.indexMaxUnindexedRows) {
-              changes++;
-              report.duties.push(await this.indexDuty(c, col));
-            }
+      }
+      for (const p of planned) {
+        if (p.compact) continue; // compaction folds new fragments into the indexes
+        // Indexes that exist but have fallen behind: rebuild.
+        for (const [col, name] of p.indexed) {
+          if (!p.c.columns.includes(col) || changes >= this.config.maxDutiesPerRun) continue;
+          const st = await p.table.indexStats(name);
+          if (st && st.numUnindexedRows >= this.config.indexMaxUnindexedRows) {
+            changes++;
+            report.duties.push(await this.indexDuty(p.c, col));
           }
         }
       }
@@ -231,7 +247,12 @@ export class Maintenance {
       this.state.runs++;
       this.state.lastRun = report;
     }
-    this.opts.onRun?.(report);
+    try {
+      this.opts.onRun?.(report);
+    } catch (e) {
+      // An observer (metrics) must not turn a finished run into a rejected promise.
+      this.opts.warn?.("maintenance run observer failed", e);
+    }
     return report;
   }
 

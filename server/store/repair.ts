@@ -5,7 +5,8 @@ import { StoreError } from "./errors.ts";
 import { Lease, type LeaseOptions } from "./lease.ts";
 import type { GraphLocation } from "./layout.ts";
 import { newCommitId } from "./manifest/commit-id.ts";
-import { decodeEntry, encodeEntry, type ManifestEntry } from "./manifest/entry.ts";
+import { BranchIndexCodec } from "./manifest/branch-index.ts";
+import type { ManifestEntry } from "./manifest/entry.ts";
 
 /** The actor of repair entries. */
 export const REPAIR_ACTOR = "omnigraph:repair";
@@ -50,6 +51,9 @@ export async function repairGraph(loc: GraphLocation, opts: { confirm: boolean; 
 }
 
 async function inspectAndRepair(loc: GraphLocation, confirm: boolean): Promise<RepairReport> {
+  // Entries above the inline threshold refer to a branch index base: the codec reads
+  // those, and writes what repair writes in the same form as its neighbours.
+  const codec = new BranchIndexCodec(loc);
   const objects = await listAll(loc.store, loc.logPrefix);
   const seqs = objects.map((o) => Number(o.key.slice(loc.logPrefix.length).replace(/\.json$/, ""))).filter((n) => Number.isSafeInteger(n) && n > 0).sort((a, b) => a - b);
   const entries = new Map<number, ManifestEntry>();
@@ -58,7 +62,7 @@ async function inspectAndRepair(loc: GraphLocation, confirm: boolean): Promise<R
     const key = loc.logKey(seq);
     try {
       const got = await loc.store.get(key);
-      const e = decodeEntry(got.body, key);
+      const e = await codec.decode(got.body, key);
       if (e.seq !== seq) throw new StoreError("ERR_MANIFEST_CORRUPT", `claims sequence ${e.seq}`, { key });
       entries.set(seq, e);
     } catch (e) {
@@ -74,7 +78,7 @@ async function inspectAndRepair(loc: GraphLocation, confirm: boolean): Promise<R
   const quarantines: number[] = [];
   // The hint is written from the writer's memory after the entry: a valid copy of a
   // truncated tail entry there is that (acknowledged) commit, restored rather than dropped.
-  const hintCopy = await loc.store.get(loc.hintKey).then((g) => decodeEntry(g.body, loc.hintKey), () => undefined);
+  const hintCopy = await loc.store.get(loc.hintKey).then((g) => codec.decode(g.body, loc.hintKey), () => undefined);
   const restores: ManifestEntry[] = [];
   for (let seq = 1; seq <= last; seq++) {
     const key = loc.logKey(seq);
@@ -101,7 +105,7 @@ async function inspectAndRepair(loc: GraphLocation, confirm: boolean): Promise<R
   }
   const blocking = findings.some((f) => f.action === "none");
   const headAfter = blocking ? null : Math.max(0, ...[...entries.keys()], ...fills, ...restores.map((e) => e.seq));
-  const hintFinding = await inspectHint(loc, headAfter);
+  const hintFinding = await inspectHint(loc, codec, headAfter);
   if (hintFinding) findings.push(hintFinding);
   if (!confirm || blocking) return { graph: loc.graphId, head: headAfter, findings, applied: false };
 
@@ -112,7 +116,7 @@ async function inspectAndRepair(loc: GraphLocation, confirm: boolean): Promise<R
     await loc.store.delete(key);
   }
   for (const e of restores) {
-    await loc.store.put(loc.logKey(e.seq), encodeEntry(e), { ifNoneMatch: "*", contentType: "application/json" });
+    await loc.store.put(loc.logKey(e.seq), await codec.encode(e), { ifNoneMatch: "*", contentType: "application/json" });
     entries.set(e.seq, e);
   }
   for (const seq of fills) {
@@ -122,21 +126,21 @@ async function inspectAndRepair(loc: GraphLocation, confirm: boolean): Promise<R
       timeUs: Date.now() * 1000, writer: newWriterToken(), state: null, branches: prev.branches, epoch: prev.epoch ?? 0,
       note: { repair: { filledHole: seq } },
     };
-    await loc.store.put(loc.logKey(seq), encodeEntry(fill), { ifNoneMatch: "*", contentType: "application/json" });
+    await loc.store.put(loc.logKey(seq), await codec.encode(fill), { ifNoneMatch: "*", contentType: "application/json" });
     entries.set(seq, fill);
   }
   if (hintFinding && headAfter) {
     const head = entries.get(headAfter)!;
-    await loc.store.put(loc.hintKey, encodeEntry(head), { contentType: "application/json" });
+    await loc.store.put(loc.hintKey, await codec.encode(head), { contentType: "application/json" });
   }
   return { graph: loc.graphId, head: headAfter, findings, applied: true };
 }
 
-async function inspectHint(loc: GraphLocation, head: number | null): Promise<RepairFinding | undefined> {
+async function inspectHint(loc: GraphLocation, codec: BranchIndexCodec, head: number | null): Promise<RepairFinding | undefined> {
   if (!head) return undefined;
   try {
     const got = await loc.store.get(loc.hintKey);
-    const e = decodeEntry(got.body, loc.hintKey);
+    const e = await codec.decode(got.body, loc.hintKey);
     return e.seq < head ? { kind: "hint_behind", key: loc.hintKey, action: "rewrite" } : e.seq > head ? { kind: "hint_corrupt", key: loc.hintKey, action: "rewrite" } : undefined;
   } catch (e) {
     if (isStorageError(e, "ERR_NOT_FOUND")) return { kind: "hint_missing", key: loc.hintKey, action: "rewrite" };

@@ -55,3 +55,19 @@ for (const target of storeTargets().filter((x) => x.name !== "memory")) {
     engine.graph.close();
   });
 }
+
+test("the duty cap goes to the most fragmented table first: compaction before indexing one-row tables", async (t) => {
+  const target = storeTargets().find((x) => x.name === "fs")!;
+  const engine = new GraphEngine(await Graph.open(target.location(), { mode: "read-write", create: true }));
+  // Small tables first in the schema (and the entry), the fragmented one last.
+  await engine.applySchema({ source: `node A { name: String @key }\nnode B { name: String @key }\nnode C { name: String @key }\n${SCHEMA}`, actor: "t" });
+  await engine.mutate({ query: `query q() { insert A { name: "a" } insert B { name: "b" } insert C { name: "c" } }`, actor: "t" });
+  for (let i = 0; i < 10; i++) await engine.mutate({ query: INSERT, params: { n: `p${i}`, a: i }, actor: "t" });
+  const m = new Maintenance(engine, { compactMinFragments: 8, maxDutiesPerRun: 1, cleanupIntervalMs: 3_600_000 });
+  const run = await m.runOnce();
+  t.is(run.duties[0]?.duty, "compact", JSON.stringify(run.duties));
+  t.true((run.duties[0]?.fragmentsBefore ?? 0) >= 10);
+  t.true(run.truncated, "the index builds are left for the next run");
+  t.is((await engine.query({ query: ALL })).rows.length, 10);
+  engine.graph.close();
+});

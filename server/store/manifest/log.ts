@@ -1,7 +1,8 @@
 import { isStorageError } from "../../../drivers/errors.ts";
 import { StoreError } from "../errors.ts";
 import type { GraphLocation } from "../layout.ts";
-import { decodeEntry, encodeEntry, type BranchRecord, type BranchState, type ManifestEntry } from "./entry.ts";
+import { BranchIndexCodec } from "./branch-index.ts";
+import type { BranchRecord, BranchState, ManifestEntry } from "./entry.ts";
 
 /** Immutable entries are cached forever (bounded); this many per graph handle. */
 const ENTRY_CACHE_MAX = 4096;
@@ -36,7 +37,12 @@ export class ManifestLog {
   /** Called with every entry this log reads or appends (the transaction index listens). */
   onEntry: ((e: ManifestEntry) => void) | undefined;
 
-  constructor(readonly loc: GraphLocation) {}
+  /** Stored ⇄ materialised entries (the branch index above the inline threshold). */
+  readonly codec: BranchIndexCodec;
+
+  constructor(readonly loc: GraphLocation, codec?: BranchIndexCodec) {
+    this.codec = codec ?? new BranchIndexCodec(loc);
+  }
 
   private remember(e: ManifestEntry): ManifestEntry {
     if (!this.cache.has(e.seq)) this.onEntry?.(e);
@@ -53,7 +59,7 @@ export class ManifestLog {
     const key = this.loc.logKey(seq);
     try {
       const got = await this.loc.store.get(key);
-      const entry = decodeEntry(got.body, key);
+      const entry = await this.codec.decode(got.body, key);
       if (entry.seq !== seq) throw new StoreError("ERR_MANIFEST_CORRUPT", `manifest object ${key} claims sequence ${entry.seq}`, { key });
       return this.remember(entry);
     } catch (e) {
@@ -177,7 +183,7 @@ export class ManifestLog {
         ? await this.loc.store.get(this.loc.hintKey, { ifNoneMatch: this.hint.version })
         : await this.loc.store.get(this.loc.hintKey);
       if (!got) return;
-      const entry = decodeEntry(got.body, this.loc.hintKey);
+      const entry = await this.codec.decode(got.body, this.loc.hintKey);
       // Not cached as the log entry: only the log object itself counts. A GET answered
       // before our own (after-commit) advance must not replace the newer copy we wrote.
       if (this.hint && this.hint.entry.seq > entry.seq && this.hint.version !== got.version) return;
@@ -195,7 +201,7 @@ export class ManifestLog {
    * layer's ERR_PRECONDITION_FAILED when another writer took that sequence.
    */
   async append(entry: ManifestEntry): Promise<void> {
-    await this.loc.store.put(this.loc.logKey(entry.seq), encodeEntry(entry), {
+    await this.loc.store.put(this.loc.logKey(entry.seq), await this.codec.encode(entry), {
       ifNoneMatch: "*",
       writerToken: entry.writer,
       contentType: "application/json",
@@ -217,7 +223,7 @@ export class ManifestLog {
       try {
         const { version } = await this.loc.store.put(
           this.loc.hintKey,
-          encodeEntry(entry),
+          await this.codec.encode(entry),
           this.hint ? { ifMatch: this.hint.version, contentType: "application/json" } : { ifNoneMatch: "*", contentType: "application/json" },
         );
         this.hint = { version, entry };

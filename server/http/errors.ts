@@ -58,6 +58,7 @@ export const ERROR_TABLE: Record<AnyErrorCode, ErrorRow> = {
   // store, issue 7 (rows added where the store and server branches meet; the lead may revise)
   ERR_COMMIT_OUTCOME_UNKNOWN: { status: 503, code: null, expose: true, retryAfter: 1 },
   ERR_IDEMPOTENCY_KEY_INVALID: bad(),
+  ERR_TENANT_REQUIRED: { status: 403, code: "forbidden", expose: true },
   ERR_LEASE_HELD: { status: 409, code: "conflict", expose: true },
   ERR_LEASE_LOST: unavailable("this writer lost its lease; retry"),
   ERR_GRAPH_NOT_FOUND: { status: 404, code: "not_found", expose: true },

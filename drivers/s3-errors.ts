@@ -51,6 +51,10 @@ export function mapS3Failure(f: S3Failure, ctx: { key: string; op: string; condi
   if (["AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken"].includes(code) || f.status === 401 || f.status === 403) {
     return new AuthFailed(`${what}: access denied (${code || f.status}); check the store credentials`, d);
   }
+  if (code === "CredentialsProviderError") {
+    // The SDK found no credentials at all: nothing was sent, and retrying cannot help.
+    return new AuthFailed(`${what}: no store credentials found; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE, or give the process a role)`, d);
+  }
   if (code === "KeyTooLongError" || code === "InvalidObjectName") return new InvalidKey(`${what}: store rejected the key (${code})`, d);
   if ((f.status !== undefined && f.status >= 500) || code === "InternalError" || code === "ServiceUnavailable") {
     return new Unavailable(`${what}: store error ${f.status ?? ""} ${code}`.trim(), d);

@@ -51,6 +51,10 @@ function usage(): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // The AWS SDK warns on every run that its releases after January 2027 need Node 22;
+  // this build pins Node 20 and an SDK that supports it (DESIGN.md §9), so the warning
+  // is noise nobody running the CLI or the server can act on. An explicit setting wins.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const [name, ...rest] = argv;
   if (name === "--version" || name === "-v") return main(["version", ...rest]);
   if (!name || name === "--help" || name === "-h" || name === "help") {

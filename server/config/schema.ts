@@ -143,6 +143,11 @@ export const ServerConfigSchema = z.strictObject({
   if (c.tenancy.layout === "bucket-per-tenant" && !c.tenancy.bucket_template) {
     ctx.addIssue({ code: "custom", path: ["tenancy", "bucket_template"], message: 'bucket-per-tenant needs a bucket_template such as "s3://og-{tenant}/prefix"' });
   }
+  if (c.tenancy.layout === "bucket-per-tenant" && c.auth.unauthenticated) {
+    // Open mode has one tenantless identity, and this layout has no tenantless store:
+    // such a server would boot and then fail every graph request.
+    ctx.addIssue({ code: "custom", path: ["auth", "unauthenticated"], message: "bucket-per-tenant serves only requests that carry a tenant, and --unauthenticated has none: use tenancy layout single or prefix-per-tenant, or authenticate with tokens or OIDC that name tenants" });
+  }
 });
 
 /** The validated server configuration (defaults filled in). */

@@ -61,6 +61,7 @@ export const ERROR_TABLE: Record<AnyErrorCode, ErrorRow> = {
   // A key reused with another body: 422, as the IETF Idempotency-Key draft (and Stripe-like
   // APIs) answer it; 409 stays for conflicts a retry can resolve.
   ERR_IDEMPOTENCY_KEY_REUSED: { status: 422, code: "bad_request", expose: true, hint: "use a new Idempotency-Key for a different request" },
+  ERR_TENANT_REQUIRED: { status: 403, code: "forbidden", expose: true },
   ERR_LEASE_HELD: { status: 409, code: "conflict", expose: true },
   ERR_LEASE_LOST: unavailable("this writer lost its lease; retry"),
   ERR_GRAPH_NOT_FOUND: { status: 404, code: "not_found", expose: true },

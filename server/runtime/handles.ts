@@ -262,7 +262,7 @@ export class GraphHandles {
   private root(tenant: string | null): { store: ObjectStore; prefix: string } {
     const l = this.opts.layout;
     if (l.kind === "prefix-per-tenant") return { store: l.store, prefix: tenant === null ? "graphs/" : `tenants/${tenant}/graphs/` };
-    if (tenant === null) throw new StoreError("ERR_GRAPH_NOT_FOUND", "bucket-per-tenant layout needs a tenant", {});
+    if (tenant === null) throw new StoreError("ERR_TENANT_REQUIRED", "this deployment keeps each tenant's graphs in its own bucket (tenancy layout bucket-per-tenant), and the caller names no tenant: use a token or OIDC claim that carries one", {});
     return { store: l.openTenantStore(tenant), prefix: "graphs/" };
   }
 

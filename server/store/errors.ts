@@ -22,6 +22,8 @@ export type StoreErrorCode =
   | "ERR_IDEMPOTENCY_KEY_INVALID"
   /** The idempotency key was already used for a different request (fingerprint differs). */
   | "ERR_IDEMPOTENCY_KEY_REUSED"
+  | "ERR_TENANT_REQUIRED"
+  | "ERR_GRAPH_ID_INVALID"
   | "ERR_LEASE_HELD"
   | "ERR_LEASE_LOST"
   | "ERR_FAILPOINT"
@@ -78,8 +80,11 @@ export class CommitOutcomeUnknown extends StoreError {
 /** Another process holds the graph's lease for this duty. */
 export class LeaseHeld extends StoreError {
   static readonly code = "ERR_LEASE_HELD";
-  constructor(readonly duty: string, readonly holder: string, readonly epoch: number) {
-    super("ERR_LEASE_HELD", `the ${duty} lease of this graph is held by ${holder} (epoch ${epoch}); open read-only, or wait until that writer closes or its lease expires`, { duty, holder, epoch });
+  /** `alive`: the holder was seen renewing while we waited (it is running, e.g. a server). */
+  constructor(readonly duty: string, readonly holder: string, readonly epoch: number, readonly alive = false) {
+    super("ERR_LEASE_HELD", alive
+      ? `the ${duty} lease of this graph is held by ${holder} (epoch ${epoch}), which is running and renewing it; send writes to that process (e.g. omnigraph --server <url> --graph <id>), or stop it first`
+      : `the ${duty} lease of this graph is held by ${holder} (epoch ${epoch}); open read-only, or wait until that writer closes or its lease expires`, { duty, holder, epoch, alive });
   }
 }
 

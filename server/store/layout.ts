@@ -1,5 +1,6 @@
 import type { ObjectStore } from "../../drivers/contract.ts";
 import { joinKey } from "../../drivers/keys.ts";
+import { StoreError } from "./errors.ts";
 
 /**
  * Where one graph lives: a store and a key prefix inside it. Every object of the graph
@@ -79,12 +80,14 @@ const ID = /^[a-zA-Z0-9-]{1,64}$/;
 const TENANT_ID = /^(?!__proto__$)[a-zA-Z0-9_-]{1,64}$/;
 
 export function locateGraph(layout: TenancyLayout, tenant: string | undefined, graphId: string): GraphLocation {
-  if (!ID.test(graphId)) throw new Error(`graph id ${JSON.stringify(graphId)} must match ^[a-zA-Z0-9-]{1,64}$`);
-  if (tenant !== undefined && !TENANT_ID.test(tenant)) throw new Error(`tenant id ${JSON.stringify(tenant)} must match ^[a-zA-Z0-9_-]{1,64}$`);
+  if (!ID.test(graphId)) throw new StoreError("ERR_GRAPH_ID_INVALID", `graph id ${JSON.stringify(graphId.slice(0, 80))} must match ^[a-zA-Z0-9-]{1,64}$`, { graphId: graphId.slice(0, 80) });
+  if (tenant !== undefined && !TENANT_ID.test(tenant)) throw new StoreError("ERR_GRAPH_ID_INVALID", `tenant id ${JSON.stringify(tenant.slice(0, 80))} must match ^[a-zA-Z0-9_-]{1,64}$ (and not be __proto__)`, { tenant: tenant.slice(0, 80) });
   if (layout.kind === "prefix-per-tenant") {
     const prefix = tenant === undefined ? `graphs/${graphId}` : `tenants/${tenant}/graphs/${graphId}`;
     return new GraphLocation(layout.store, prefix, graphId, tenant);
   }
-  if (tenant === undefined) throw new Error("bucket-per-tenant layout needs a tenant");
+  if (tenant === undefined) {
+    throw new StoreError("ERR_TENANT_REQUIRED", `this deployment keeps each tenant's graphs in its own bucket (tenancy layout bucket-per-tenant), and the caller names no tenant: use a token or OIDC claim that carries one`, { graphId });
+  }
   return new GraphLocation(layout.openTenantStore(tenant), `graphs/${graphId}`, graphId, tenant);
 }

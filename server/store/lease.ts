@@ -37,6 +37,13 @@ export interface LeaseOptions {
    * holder's period: enough to take over from a holder that died).
    */
   waitMs?: number;
+  /**
+   * Stop waiting as soon as the holder is seen renewing (`ERR_LEASE_HELD` with
+   * `alive: true`): for a one-shot client (the CLI beside a running server), which would
+   * otherwise wait out `waitMs` for a holder that is alive and will not let go. Waiting
+   * is still right for a restarted writer taking over from a dying one.
+   */
+  stopWhenRenewed?: boolean;
   /** Holder identity; default one per process. Handles of one owner in one process share the lease. */
   owner?: string;
 }
@@ -152,11 +159,12 @@ export class Lease {
           break;
         }
         const waited = monotonicMs() - started;
-        if (waited >= waitMs) throw new LeaseHeld(duty, seen.rec.owner ?? "nobody", seen.rec.epoch);
+        if (waited >= waitMs) throw new LeaseHeld(duty, seen.rec.owner ?? "nobody", seen.rec.epoch, false);
         await sleep(Math.max(1, Math.min(left, Math.max(10, seen.rec.durationMs / 4), waitMs - waited)));
         const now = await Lease.read(loc, duty);
         if (!now || now.version !== seen.version) {
           if (!now || now.rec.owner === null) break; // gone or released: take it normally
+          if (opts.stopWhenRenewed) throw new LeaseHeld(duty, now.rec.owner, now.rec.epoch, true);
           seen = now; // the holder renewed: it is alive; start over
           since = monotonicMs();
         }

@@ -5,7 +5,7 @@
 import test from "ava";
 import { freshPrefix } from "../support/rgw.ts";
 import { rgwSuite } from "../support/rgw-suite.ts";
-import { errorCodeOf, example, jsonOf, omnigraphInProcess as og, tempDir } from "./harness.ts";
+import { errorCodeOf, example, jsonOf, omnigraph, omnigraphInProcess as og, tempDir } from "./harness.ts";
 
 rgwSuite(test, "CLI direct mode on RGW", (rgw) => {
   test.serial("init, load, query, branch delete (--yes), cleanup (--yes) on an s3:// store", async (t) => {
@@ -30,5 +30,17 @@ rgwSuite(test, "CLI direct mode on RGW", (rgw) => {
     const clean = await run("cleanup", "--confirm", "--yes", ...G, "--json", "--quiet");
     t.is(clean.code, 0, clean.stderr);
     t.is(jsonOf<{ row_count: number }>(await run("query", "people", "--query", example("queries.gq"), ...G, "--json")).row_count, 4);
+  });
+
+  test.serial("no store credentials at all: ERR_AUTH naming the variables to set (exit 2), and no AWS SDK Node-version warning", async (t) => {
+    const home = await tempDir(t, "og-home-");
+    const url = `s3://${rgw.bucket}/${freshPrefix("cli").replace(/\/$/, "")}?endpoint=${rgw.endpoint}&region=${rgw.region}&pathStyle=true`;
+    // A real process with no AWS_* variables, no ~/.aws and no instance metadata.
+    const env: NodeJS.ProcessEnv = { HOME: home, AWS_EC2_METADATA_DISABLED: "true", AWS_CONFIG_FILE: `${home}/none`, AWS_SHARED_CREDENTIALS_FILE: `${home}/none` };
+    for (const k of Object.keys(process.env)) if (k.startsWith("AWS_") && !(k in env)) env[k] = "";
+    const r = await omnigraph(["query", "people", "--query", example("queries.gq"), "--store", url, "--graph", "social"], { home, env });
+    t.is(errorCodeOf(r), "ERR_AUTH");
+    t.is(r.code, 2);
+    t.notRegex(r.stderr, /NodeVersionSupportWarning/);
   });
 });

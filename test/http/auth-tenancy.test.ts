@@ -107,3 +107,23 @@ test("tenant isolation (bucket-per-tenant): no request reads, writes, lists or l
   const root = mkdtempSync(join(tmpdir(), "og-buckets-"));
   await isolation(t, { layout: "bucket-per-tenant", bucket_template: `fs://${root}/{tenant}` });
 });
+
+test("bucket-per-tenant: a token that names no tenant gets 403 ERR_TENANT_REQUIRED on every graph route, and no tenant's data changes", async (t) => {
+  const root = mkdtempSync(join(tmpdir(), "og-buckets-"));
+  const tokens = [
+    { actor: "alice", token: "tok-acme", tenant: "acme", groups: ["everyone"] },
+    { actor: "nobody", token: "tok-none", groups: ["everyone"] },
+  ];
+  const server = await serveWith(t, {
+    tenancy: { layout: "bucket-per-tenant", bucket_template: `fs://${root}/{tenant}` },
+    graphs: { "a-one": { schema: "./social.pg", tenant: "acme" } },
+    policy: { bundle: "./policy" },
+  }, { files: { "social.pg": SCHEMA, "policy/policy.yaml": POLICY }, env: { OMNIGRAPH_SERVER_BEARER_TOKENS_JSON: JSON.stringify(tokens) } });
+  const before = JSON.stringify((await call(server.url, "GET", "/graphs/a-one/commits", { token: "tok-acme" })).json);
+  for (const r of ROUTES) {
+    const res = await call(server.url, r.method, r.path("a-one", "main"), { token: "tok-none", ...(r.body ? { body: r.body("main") } : {}) });
+    t.is(res.status, 403, `${r.method} ${r.path("a-one", "main")}`);
+    t.is(res.json.error_code, "ERR_TENANT_REQUIRED");
+  }
+  t.is(JSON.stringify((await call(server.url, "GET", "/graphs/a-one/commits", { token: "tok-acme" })).json), before);
+});

@@ -99,4 +99,8 @@ test("the schema is strict at every level and accepts the contract's full exampl
   t.true(ServerConfigSchema.safeParse(full).success);
   t.false(ServerConfigSchema.safeParse({ ...full, limits: { ...full.limits, extra: 1 } }).success);
   t.false(ServerConfigSchema.safeParse({ ...full, tenancy: { layout: "bucket-per-tenant" } }).success);
+  // Open mode has no tenant, and bucket-per-tenant has no tenantless store: refused at load, naming the key.
+  const open = ServerConfigSchema.safeParse({ ...full, tenancy: { layout: "bucket-per-tenant", bucket_template: "fs:///tmp/og-{tenant}" }, auth: { ...full.auth, unauthenticated: true } });
+  t.false(open.success);
+  t.deepEqual(open.error?.issues.map((i) => i.path.join(".")), ["auth.unauthenticated"]);
 });

@@ -40,6 +40,23 @@ for (const target of storeTargets()) {
     await next.close();
   });
 
+  test(`${target.name}: a contender that may stop when the holder renews (the CLI beside a server) fails within about one renewal with ERR_LEASE_HELD alive, not after its whole wait`, async (t) => {
+    const loc = target.location(newGraphId());
+    const g = await Graph.open(loc, { mode: "read-write", create: true, lease: { durationMs: LEASE_MS } });
+    const started = performance.now();
+    const err = await t.throwsAsync(Graph.open(target.location(loc.graphId), { mode: "read-write", lease: { ...other("c", 20 * LEASE_MS), stopWhenRenewed: true } }));
+    const took = performance.now() - started;
+    t.is((err as { code?: string }).code, "ERR_LEASE_HELD");
+    t.true((err as unknown as { detail: { alive: boolean } }).detail.alive, "it saw the holder renew");
+    t.true(took < 3 * LEASE_MS, `stopped after ${Math.round(took)} ms, not after its 20 s wait`);
+    t.is(g.epoch, 1, "the holder keeps its lease");
+    await g.close();
+    // Nothing held: the same contender takes it at once.
+    const next = await Graph.open(target.location(loc.graphId), { mode: "read-write", lease: { ...other("c", 0), stopWhenRenewed: true } });
+    t.is(next.epoch, 2);
+    await next.close();
+  });
+
   test(`${target.name}: a holder that stops renewing is taken over after one period; it is fenced — its commit fails with ERR_LEASE_LOST and never becomes visible`, async (t) => {
     const loc = target.location(newGraphId());
     const g = await Graph.open(loc, { mode: "read-write", create: true, lease: { durationMs: LEASE_MS } });

@@ -138,7 +138,9 @@ export class DirectGraphClient implements GraphClient {
 export async function openDirectClient(address: DirectAddress, opts: { write: boolean; actor: string | null; create?: boolean; env: Pick<CliEnvironment, "s3Defaults"> }): Promise<DirectGraphClient> {
   const { store, loc } = await locateDirect(address, opts.env);
   try {
-    const graph = await Graph.open(loc, { mode: opts.write ? "read-write" : "read-only", create: opts.create ?? false, actor: opts.actor, warn: (m) => process.stderr.write(`omnigraph: warning: ${m}\n`) });
+    // A one-shot writer beside a running server: fail fast once the holder is seen
+    // renewing (it will not let go), instead of waiting out a dead holder's period.
+    const graph = await Graph.open(loc, { mode: opts.write ? "read-write" : "read-only", create: opts.create ?? false, actor: opts.actor, lease: { stopWhenRenewed: true }, warn: (m) => process.stderr.write(`omnigraph: warning: ${m}\n`) });
     return new DirectGraphClient(new GraphEngine(graph), store, opts.actor);
   } catch (e) {
     await store.close();

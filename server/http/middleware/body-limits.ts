@@ -7,9 +7,12 @@ function mediaType(ctx: Ctx): string {
   return (ctx.get("content-type").split(";")[0] ?? "").trim().toLowerCase();
 }
 
-/** Reads at most `limit` bytes of the request body; 413 (typed) beyond. */
-export async function readBounded(ctx: Ctx, limit: number, resource: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
+/**
+ * The request body as a stream of chunks, failing typed (413) as soon as more than
+ * `limit` bytes have arrived — the one size check for JSON bodies (read whole here)
+ * and NDJSON bodies (streamed by their route).
+ */
+export async function* boundedChunks(ctx: Ctx, limit: number, resource: string): AsyncIterable<Buffer> {
   let size = 0;
   for await (const chunk of ctx.req) {
     size += (chunk as Buffer).length;
@@ -17,8 +20,14 @@ export async function readBounded(ctx: Ctx, limit: number, resource: string): Pr
       ctx.set("connection", "close");
       throw new HttpError("ERR_BODY_TOO_LARGE", `the request body is larger than ${limit} bytes; split it into smaller requests`, { resource, limit, actual: size });
     }
-    chunks.push(chunk as Buffer);
+    yield chunk as Buffer;
   }
+}
+
+/** Reads at most `limit` bytes of the request body; 413 (typed) beyond. */
+export async function readBounded(ctx: Ctx, limit: number, resource: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of boundedChunks(ctx, limit, resource)) chunks.push(chunk);
   return Buffer.concat(chunks);
 }
 

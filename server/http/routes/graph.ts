@@ -19,7 +19,7 @@ import {
 } from "../contract/schemas.ts";
 import { RuntimeError } from "../../runtime/errors.ts";
 import { HttpError } from "../http-error.ts";
-import { bodyLimit } from "../middleware/body-limits.ts";
+import { bodyLimit, boundedChunks } from "../middleware/body-limits.ts";
 import type { AppDeps, Ctx, RouteSpec } from "../state.ts";
 import { actorOf, handleOf, idempotencyKeyOf, inGroupCommit, inWriteQueue, isAllowed, json, markDeprecated, queryBudgetOf, requireAllowed, responses } from "./common.ts";
 
@@ -70,19 +70,6 @@ async function runLoad(ctx: Ctx, deps: AppDeps, req: { input: AsyncIterable<Uint
   }
   const idempotencyKey = idempotencyKeyOf(ctx);
   return inWriteQueue(ctx, deps, "load", (g) => g.engine.load({ ...req, actor: actorOf(ctx), idempotencyKey }));
-}
-
-/** The NDJSON body as a stream, failing typed (413) past the route's limit. */
-async function* boundedBody(ctx: Ctx, limit: number, resource: string): AsyncIterable<Uint8Array> {
-  let size = 0;
-  for await (const chunk of ctx.req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) {
-      ctx.set("connection", "close");
-      throw new HttpError("ERR_BODY_TOO_LARGE", `the NDJSON body is larger than ${limit} bytes; split it into smaller loads`, { resource, limit, actual: size });
-    }
-    yield chunk as Buffer;
-  }
 }
 
 const mutateRoute = (operationId: string, path: string, summary: string, conditional: boolean, successor?: string): RouteSpec => ({
@@ -178,7 +165,7 @@ export const GRAPH_ROUTES: RouteSpec[] = [
     handler: async (ctx, deps) => {
       const q = ctx.state.query as { branch?: string; from?: string; mode?: LoadMode };
       const { limit, resource } = bodyLimit(ctx.state.route!, deps.config.limits);
-      const out = await runLoad(ctx, deps, { input: boundedBody(ctx, limit, resource), branch: orMain(q.branch), from: q.from, mode: q.mode, strict: true });
+      const out = await runLoad(ctx, deps, { input: boundedChunks(ctx, limit, resource), branch: orMain(q.branch), from: q.from, mode: q.mode, strict: true });
       json(ctx, toGraphBatchLoadOutput(out));
     },
   },

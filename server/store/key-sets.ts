@@ -65,13 +65,17 @@ export class TableKeySets {
 
   /**
    * One op of this handle moved the line from version `from` to `to`: advance the set
-   * if it was at `from` and the op's effect on ids is known, else forget it.
+   * if it was at `from` and the op's effect on ids is known. A set at another version is
+   * left as it is — it stays exact for its own version (content at a Lance version never
+   * changes), and that version may still be the one the next snapshot records: when
+   * concurrent transactions on one handle race, each loser restores and writes on top of
+   * the winner's version, and the winner's set is what the next commit needs.
    */
   advance(path: string, lanceBranch: string | null, from: number, to: number, effect: IdEffect): void {
     const line = TableKeySets.lineOf(path, lanceBranch);
     const s = this.sets.get(line);
-    if (!s) return;
-    if (s.version !== from || effect === "unknown") {
+    if (!s || s.version !== from) return;
+    if (effect === "unknown") {
       this.drop(path, lanceBranch);
       return;
     }

@@ -139,4 +139,30 @@ for (const target of storeTargets().filter((x) => x.name !== "rgw")) {
     for (const n of ["p0", "p1", winner, loser, "after"]) t.deepEqual(await rowsOf(e, COUNT, { n }), [{ c: 1 }], `${n} once`);
     await e.graph.close();
   });
+
+  test(`${target.name}: after an 8-way race of one-commit-per-request inserts on one handle, the next commit finds the winner's key set (no rebuild scan of every fragment)`, async (t) => {
+    const e = await open(target, newGraphId());
+    await e.applySchema({ source: SCHEMA, actor: "t" });
+    for (const n of ["p0", "p1", "p2"]) await e.mutate({ query: INSERT, params: { n, a: 1 }, actor: "t" });
+    // Each loser restores over the versions before it and writes on top: the winner's set
+    // (at the version the head will record) must survive those later, unpublished versions.
+    const racers = Array.from({ length: 8 }, (_, i) => `r${i}`);
+    const out = await Promise.allSettled(racers.map((n) => e.mutate({ query: INSERT, params: { n, a: 1 }, actor: "t" })));
+    const won = racers.filter((_, i) => out[i]!.status === "fulfilled");
+    t.true(won.length >= 1 && won.length < 8, `some win, some conflict (${won.length} won)`);
+    const tables = e.graph.tables as unknown as { scanIds: (...a: unknown[]) => Promise<Set<string>> };
+    const scan = tables.scanIds.bind(tables);
+    let scans = 0;
+    tables.scanIds = (...a: unknown[]) => {
+      scans++;
+      return scan(...a);
+    };
+    const kinds = spyOps(e.graph);
+    await e.mutate({ query: INSERT, params: { n: "after", a: 1 }, actor: "t" });
+    t.is(scans, 0, "the key set was not rebuilt");
+    t.deepEqual(kinds, ["add"]);
+    for (const n of ["p0", "p1", "p2", ...won, "after"]) t.deepEqual(await rowsOf(e, COUNT, { n }), [{ c: 1 }], `${n} once`);
+    for (const n of racers.filter((x) => !won.includes(x))) t.deepEqual(await rowsOf(e, COUNT, { n }), [{ c: 0 }], `${n} (lost) absent`);
+    await e.graph.close();
+  });
 }

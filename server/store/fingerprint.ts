@@ -10,9 +10,15 @@ import type { ManifestEntry } from "./manifest/entry.ts";
  * gets {@link IdempotencyKeyReused} instead of the first request's result.
  */
 
-/** Canonical JSON: object keys sorted, `undefined` members dropped, bigints as strings. */
+/**
+ * Canonical JSON — the one implementation (request fingerprints here, stored catalogs in
+ * the engine): object keys sorted at every level, `undefined` members dropped (`null`
+ * inside arrays, as JSON.stringify does), bigints and bytes as strings. A top-level
+ * `undefined` gives `undefined`, so it never equals `null`.
+ */
 export function canonicalJson(v: unknown): string {
-  if (v === undefined || v === null) return "null";
+  if (v === undefined) return "undefined";
+  if (v === null) return "null";
   if (typeof v === "bigint") return JSON.stringify(`${v}n`);
   if (typeof v !== "object") return JSON.stringify(v);
   if (Array.isArray(v)) return `[${v.map((x) => (x === undefined ? "null" : canonicalJson(x))).join(",")}]`;

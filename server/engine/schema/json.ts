@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { EngineError } from "../errors.ts";
 import type { Catalog } from "./catalog.ts";
+import { canonicalJson } from "../../store/fingerprint.ts";
 
 const scalarBase = z.enum(["String", "Blob", "Bool", "I32", "I64", "U32", "U64", "F32", "F64", "Date", "DateTime"]);
 const propType = z.discriminatedUnion("kind", [
@@ -76,10 +77,6 @@ export function catalogToJson(catalog: Catalog): string {
   return canonicalJson(catalog);
 }
 
-/** JSON with object keys sorted at every level and `undefined` fields dropped. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value)) ?? "undefined";
-}
 
 /**
  * Parses and validates a stored catalog: JSON syntax, the exact shape of
@@ -143,13 +140,3 @@ function checkConsistency(c: Catalog): void {
   }
 }
 
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === "object") {
-    // fromEntries defines own properties, so a key like "__proto__" stays data.
-    const entries = Object.entries(value).filter(([, v]) => v !== undefined);
-    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return Object.fromEntries(entries.map(([k, v]) => [k, sortKeys(v)]));
-  }
-  return value;
-}

@@ -7,7 +7,7 @@
  */
 import { EngineError } from "../errors.ts";
 import type { Catalog, EdgeType, NodeType, Property } from "./catalog.ts";
-import { canonicalJson } from "./json.ts";
+import { canonicalJson } from "../../store/fingerprint.ts";
 import { propTypeEquals } from "./prop-type.ts";
 import {
   isDropStep,

@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { z } from "zod";
 import { isStorageError } from "../../drivers/errors.ts";
-import { LeaseHeld, LeaseLost, StoreError } from "./errors.ts";
+import { parseStoredJson } from "./stored-json.ts";
+import { LeaseHeld, LeaseLost } from "./errors.ts";
 import type { GraphLocation } from "./layout.ts";
 
 /**
@@ -115,12 +116,9 @@ export class Lease {
     const key = leaseKey(loc, duty);
     try {
       const got = await loc.store.get(key);
-      const parsed = LeaseRecordSchema.safeParse(JSON.parse(got.body.toString("utf8")));
-      if (!parsed.success) throw new StoreError("ERR_MANIFEST_CORRUPT", `lease object ${key} is malformed: ${parsed.error.issues[0]?.message}`, { key });
-      return { rec: parsed.data, version: got.version };
+      return { rec: parseStoredJson(got.body, key, LeaseRecordSchema, "lease object"), version: got.version };
     } catch (e) {
       if (isStorageError(e, "ERR_NOT_FOUND")) return undefined;
-      if (e instanceof SyntaxError) throw new StoreError("ERR_MANIFEST_CORRUPT", `lease object ${key} is not valid JSON`, { key }, e);
       throw e;
     }
   }

@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import { z } from "zod";
 import { isStorageError } from "../../drivers/errors.ts";
-import { StoreError } from "./errors.ts";
+import { parseStoredJson } from "./stored-json.ts";
 import type { GraphLocation } from "./layout.ts";
 import { TableStateSchema } from "./manifest/entry.ts";
 
@@ -73,15 +73,7 @@ export async function readSidecar(loc: GraphLocation, txId: string): Promise<{ s
 }
 
 function parseSidecar(body: Buffer, key: string): Sidecar {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(body.toString("utf8"));
-  } catch (e) {
-    throw new StoreError("ERR_MANIFEST_CORRUPT", `recovery sidecar ${key} is not valid JSON`, { key }, e);
-  }
-  const parsed = SidecarSchema.safeParse(raw);
-  if (!parsed.success) throw new StoreError("ERR_MANIFEST_CORRUPT", `recovery sidecar ${key} is malformed: ${parsed.error.issues[0]?.message}`, { key });
-  return parsed.data;
+  return parseStoredJson(body, key, SidecarSchema, "recovery sidecar");
 }
 
 export async function deleteSidecar(loc: GraphLocation, txId: string): Promise<void> {

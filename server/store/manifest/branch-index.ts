@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { isStorageError } from "../../../drivers/errors.ts";
+import { parseStoredJson } from "../stored-json.ts";
 import { StoreError } from "../errors.ts";
 import type { GraphLocation } from "../layout.ts";
 import { BranchRecordSchema, ManifestEntrySchema, type BranchRecord, type ManifestEntry } from "./entry.ts";
@@ -49,17 +50,7 @@ export function branchIndexKey(loc: GraphLocation, hash: string): string {
 
 /** Parses a stored entry (either form); ERR_MANIFEST_CORRUPT when it is neither. */
 export function decodeWire(body: Buffer, key: string): WireEntry {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(body.toString("utf8"));
-  } catch (e) {
-    throw new StoreError("ERR_MANIFEST_CORRUPT", `manifest object ${key} is not valid JSON`, { key }, e);
-  }
-  const parsed = WireEntrySchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new StoreError("ERR_MANIFEST_CORRUPT", `manifest object ${key} does not match format 1: ${parsed.error.issues[0]?.message ?? "invalid"}`, { key });
-  }
-  const w = parsed.data;
+  const w = parseStoredJson(body, key, WireEntrySchema, "manifest object");
   if ((w.branches === undefined) === (w.branchIndex === undefined)) {
     throw new StoreError("ERR_MANIFEST_CORRUPT", `manifest object ${key} must carry exactly one of branches and branchIndex`, { key });
   }
@@ -104,12 +95,7 @@ export class BranchIndexCodec {
       throw e;
     }
     if (createHash("sha256").update(body).digest("hex") !== hash) throw new StoreError("ERR_MANIFEST_CORRUPT", `branch index ${key} does not match its hash`, { key });
-    let parsed: Record<string, BranchRecord>;
-    try {
-      parsed = BaseSchema.parse(JSON.parse(body.toString("utf8")));
-    } catch (e) {
-      throw new StoreError("ERR_MANIFEST_CORRUPT", `branch index ${key} is not a valid branch index`, { key }, e);
-    }
+    const parsed: Record<string, BranchRecord> = parseStoredJson(body, key, BaseSchema, "branch index");
     this.keep(hash, parsed);
     return parsed;
   }

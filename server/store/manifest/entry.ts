@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { StoreError } from "../errors.ts";
+import { parseStoredJson } from "../stored-json.ts";
 
 /**
  * The `__manifest` entry format (docs/design/manifest.md). Every entry is
@@ -95,17 +95,7 @@ export function encodeEntry(e: ManifestEntry): Buffer {
 }
 
 export function decodeEntry(body: Buffer, key: string): ManifestEntry {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(body.toString("utf8"));
-  } catch (e) {
-    throw new StoreError("ERR_MANIFEST_CORRUPT", `manifest object ${key} is not valid JSON`, { key }, e);
-  }
-  const parsed = ManifestEntrySchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new StoreError("ERR_MANIFEST_CORRUPT", `manifest object ${key} does not match format 1: ${parsed.error.issues[0]?.message ?? "invalid"}`, { key });
-  }
-  return parsed.data;
+  return parseStoredJson(body, key, ManifestEntrySchema, "manifest object");
 }
 
 /** Table keys name a node or edge type by its stable id. */

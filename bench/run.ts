@@ -132,7 +132,14 @@ function revision(): string {
   }
 }
 
-function renderMarkdown(all: Stored[], run: { started: Date; command: string; seconds: number; loadStart: number[]; loadEnd: number[]; targets: string[]; skipped: string[]; revision: string }): string {
+/** RESULTS.md sections written by other scripts, kept as they are when this one rewrites the file. */
+const OWNED_SECTIONS = [
+  /<!-- auth:begin -->[\s\S]*?<!-- auth:end -->/,
+  /<!-- bench:http[\s\S]*?<!-- \/bench:http -->/,
+  /<!-- writepath:begin -->[\s\S]*?<!-- writepath:end -->/,
+];
+
+function renderMarkdown(all: Stored[], run: { started: Date; command: string; seconds: number; loadStart: number[]; loadEnd: number[]; targets: string[]; skipped: string[]; revision: string }, includeWritepath: boolean): string {
   const cpu = cpus();
   const lines: string[] = [];
   lines.push("# Benchmark results", "");
@@ -161,7 +168,7 @@ function renderMarkdown(all: Stored[], run: { started: Date; command: string; se
   for (const sec of sections) lines.push(`## ${sec.title}`, "", sec.body, "");
   const sr = storeRequestsSection();
   const wp = `${HERE}/results/writepath.md`;
-  if (existsSync(wp)) lines.push("## Write path (bench/results/writepath.md; refresh with `npm run bench:writepath`)", "", readFileSync(wp, "utf8"), "");
+  if (includeWritepath && existsSync(wp)) lines.push("## Write path (bench/results/writepath.md; refresh with `npm run bench:writepath`)", "", readFileSync(wp, "utf8"), "");
   if (sr) lines.push("## Store request budgets (bench/results/store-requests.json; refresh with `OMNIGRAPH_RECORD_BUDGETS=1 npx ava test/store/budget.test.ts`)", "", sr, "");
   if (notes.length) {
     lines.push("## Notes", "");
@@ -259,10 +266,13 @@ async function main(): Promise<void> {
   }
   mkdirSync(dirname(RESULTS_JSON), { recursive: true });
   writeFileSync(RESULTS_JSON, `${JSON.stringify({ written: new Date().toISOString(), benchmarks: merged }, null, 2)}\n`);
-  // bench/auth.ts owns its own marked section; keep it across rewrites.
-  const authSection = existsSync(RESULTS_MD) ? /<!-- auth:begin -->[\s\S]*<!-- auth:end -->/.exec(readFileSync(RESULTS_MD, "utf8"))?.[0] : undefined;
-  const rendered = renderMarkdown(merged, { started, command, seconds, loadStart, loadEnd: loadavg(), targets: targets.map((t) => t.name), skipped, revision: rev });
-  writeFileSync(RESULTS_MD, authSection ? `${rendered.trimEnd()}\n\n${authSection}\n` : rendered);
+  // Sections other scripts own (bench/auth.ts, bench/http.ts, the write-path summary of
+  // bench:writepath's runs) are kept across rewrites, in their order.
+  const previousMd = existsSync(RESULTS_MD) ? readFileSync(RESULTS_MD, "utf8") : "";
+  const owned = OWNED_SECTIONS.map((re) => re.exec(previousMd)?.[0]).filter((x): x is string => x !== undefined);
+  const hasWritepathSummary = owned.some((x) => x.startsWith("<!-- writepath:begin -->"));
+  const rendered = renderMarkdown(merged, { started, command, seconds, loadStart, loadEnd: loadavg(), targets: targets.map((t) => t.name), skipped, revision: rev }, !hasWritepathSummary);
+  writeFileSync(RESULTS_MD, [rendered.trimEnd(), ...owned].join("\n\n") + "\n");
   console.log(`\nwrote ${RESULTS_MD} (total ${seconds.toFixed(0)} s)`);
   process.exit(outputs.some((o) => o.error) ? 1 : 0);
 }

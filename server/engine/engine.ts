@@ -235,7 +235,7 @@ export class GraphEngine {
     const fingerprint = req.idempotencyKey === undefined ? undefined : mutationFingerprint(req);
     const prior = fingerprint && (await this.replayOf<MutationResult>(req.idempotencyKey, "commit", { fingerprint, kind: "commit", branch }));
     if (prior) return prior;
-    const snap = await this.graph.snapshot({ branch });
+    const snap = await this.graph.snapshot({ branch, forWrite: true });
     const catalog = await this.catalogOf(snap);
     const q = compileQuery(req.query, catalog, req.name);
     if (q.kind !== "mutation") throw new EngineError("ERR_READ_IN_MUTATION", `query '${q.name}' is a read, not a mutation`, { detail: { name: q.name } });
@@ -290,7 +290,7 @@ export class GraphEngine {
       await this.graph.createBranch(branch, { from: req.from, actor: req.actor });
       branchCreated = true;
     }
-    const snap = await this.graph.snapshot({ branch });
+    const snap = await this.graph.snapshot({ branch, forWrite: true });
     const catalog = await this.catalogOf(snap);
     const input = hashed ? hashed.input : req.input;
     const items = req.strict ? strictLines(input) : lenientValues(input);
@@ -330,7 +330,7 @@ export class GraphEngine {
     const fingerprint = req.idempotencyKey === undefined ? undefined : requestFingerprint("schema_apply", { branch, source: req.source, allowDataLoss: req.allowDataLoss ?? false });
     const prior = fingerprint && (await this.replayOf<SchemaApplyResult>(req.idempotencyKey, "manifestVersion", { fingerprint, kind: "schema", branch }));
     if (prior) return prior;
-    const snap = await this.graph.snapshot({ branch });
+    const snap = await this.graph.snapshot({ branch, forWrite: true });
     const current = snap.schemaHash ? await this.catalogOf(snap) : undefined;
     const reader = new SnapshotReader(snap);
     const plan = planMigration(current, req.source, {

@@ -11,7 +11,7 @@ import type { BranchState, EntryKind, ManifestEntry, TableState } from "./manife
 import type { BranchView } from "./manifest/log.ts";
 import { deleteSidecar, newSidecarMeta, readSidecar, writeSidecar, type Sidecar } from "./sidecar.ts";
 import type { Snapshot } from "./snapshot.ts";
-import type { TableOp } from "./tables.ts";
+import { claimLines, type TableOp } from "./tables.ts";
 
 export interface CommitRequest {
   branch: string;
@@ -142,6 +142,33 @@ async function commitOnce(graph: Graph, req: CommitRequest): Promise<CommitResul
   }
   checkRebase(req.base, view0, writeKeys, req.reads);
   graph.assertLeaseFor(head0!);
+
+  // Lines this commit writes in place: wait while another transaction of this process
+  // that writes any of them has not settled, then re-check against the head it left
+  // (no request) — a winner that changed our table makes this a conflict before we
+  // write a sidecar or a Lance version (tables.ts `claimLines`).
+  const lines = Object.keys(req.writes).flatMap((k) => {
+    const st = req.base.state.tables[k];
+    return Array.isArray(req.writes[k]) && st && st.owner === req.base.record.id ? [graph.tables.lineLockKey(st.path, st.lanceBranch)] : [];
+  });
+  let claim = claimLines(lines);
+  while ("wait" in claim) {
+    await claim.wait;
+    const head = graph.log.lastKnown!;
+    const view = await graph.log.branch(head, req.branch);
+    if (!view) throw new StoreError("ERR_BRANCH_NOT_FOUND", `branch '${req.branch}' not found`, { branch: req.branch });
+    if (req.expectCommit !== undefined && view.record.head !== req.expectCommit) throw new GraphCommitPreconditionFailed(req.expectCommit, view.record.head);
+    checkRebase(req.base, view, writeKeys, req.reads);
+    claim = claimLines(lines);
+  }
+  try {
+    return await commitClaimed(graph, req, writeKeys, head0);
+  } finally {
+    claim.release();
+  }
+}
+
+async function commitClaimed(graph: Graph, req: CommitRequest, writeKeys: string[], head0: ManifestEntry | undefined): Promise<CommitResult> {
 
   const op: CommitPhaseOp = req.kind === "schema" ? "schema" : req.kind === "merge" ? "merge" : "commit";
   const writer = newWriterToken();

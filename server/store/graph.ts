@@ -72,7 +72,10 @@ export class Graph {
     this.tables = new LanceTables(loc);
     this.transactions = new TransactionIndex(this, window);
     this.afterCommit = new AfterCommitChain((msg, err) => this.warn(msg, err));
-    this.log.onEntry = (e) => this.transactions.observe(e);
+    this.log.onEntry = (e) => {
+      this.transactions.observe(e);
+      this.heldLease?.observe(e.seq);
+    };
   }
 
   /** The writer lease epoch this handle writes under (0 without a lease: read-only). */
@@ -234,8 +237,16 @@ export class Graph {
   /**
    * A snapshot of a branch at its head (one consistent head check), or pinned to a
    * commit. Nothing re-reads the head while the snapshot is used.
+   *
+   * `forWrite`: the snapshot a write validates against. While this handle's writer lease
+   * proves no one published after the last entry this handle saw or wrote
+   * ({@link Lease.provesHeadAt}), that entry IS the head, and the head check (GET h+1 ‖ h+2, one round
+   * trip) is skipped. Safe even if that proof were wrong: the commit creates its entry at
+   * head+1 with a create-only PUT, so a stale base meets a 412 and takes the publish
+   * loop's usual path (own entry first, head check, rebase rules, fencing). Reads never
+   * skip it: they have no such detector.
    */
-  async snapshot(opts: { branch?: string; commit?: string } = {}): Promise<Snapshot> {
+  async snapshot(opts: { branch?: string; commit?: string; forWrite?: boolean } = {}): Promise<Snapshot> {
     if (opts.commit !== undefined) {
       const e = await this.readCommit(opts.commit);
       if (!e.state) throw new StoreError("ERR_COMMIT_NOT_FOUND", `commit ${opts.commit} deleted branch '${e.branch}' and holds no state to read`, { commit: opts.commit });
@@ -243,7 +254,9 @@ export class Graph {
       return new Snapshot(this.tables, e.branch, record, e, e.seq, true);
     }
     const branch = opts.branch ?? "main";
-    const head = await this.log.head();
+    const last = this.log.lastKnown;
+    const known = opts.forWrite && this.mode === "read-write" && last && this.heldLease?.provesHeadAt(last.seq) ? last : undefined;
+    const head = known ?? (await this.log.head());
     const view = head && (await this.log.branch(head, branch));
     if (!head || !view) throw new StoreError("ERR_BRANCH_NOT_FOUND", `branch '${branch}' not found`, { branch });
     return new Snapshot(this.tables, branch, view.record, view.entry, head.seq, false);

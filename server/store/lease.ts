@@ -233,6 +233,29 @@ export class Lease {
     return monotonicMs() - this.lastRenewed;
   }
 
+  /** The highest manifest sequence any handle sharing this lease has seen or written. */
+  private highestSeq = 0;
+
+  /** Records an entry a handle under this lease read or wrote (Graph's log calls it). */
+  observe(seq: number): void {
+    if (seq > this.highestSeq) this.highestSeq = seq;
+  }
+
+  /**
+   * True while this lease proves that no other process can have published on its graph
+   * after `seq`, the last entry a handle knows: no handle sharing the lease has seen a
+   * later one (handles of one process share it and each has its own log), the lease is
+   * not known lost, renewal is not suspended, and the last successful renewal was SENT
+   * less than two thirds of a period ago. A contender takes over only after watching the
+   * object unchanged for a whole period that starts no earlier than that send, so the
+   * third left over covers clock-rate drift and a slow check. Used to skip the head check
+   * before a write (Graph.snapshot `forWrite`); the commit's create-only entry PUT still
+   * detects anything this reasoning missed.
+   */
+  provesHeadAt(seq: number): boolean {
+    return seq >= this.highestSeq && !this.lost && !this.suspended && this.sinceRenewalMs < (this.durationMs * 2) / 3;
+  }
+
   /** Throws `ERR_LEASE_LOST` when the lease is lost. No request. */
   assertHeld(): void {
     if (this.lost) throw new LeaseLost(this.duty, this.epoch, this.lostReason!);

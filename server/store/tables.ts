@@ -428,6 +428,38 @@ function idEffectOf(op: TableOp): IdEffect {
 const tableLocks = new Map<string, Promise<unknown>>();
 
 /** Runs `fn` with the process-wide lock of one Lance line (FIFO per key). */
+/**
+ * Lines written by a transaction of this process whose publish has not settled yet
+ * (line lock key → settles when that transaction published or failed). See
+ * {@link claimLines}.
+ */
+const unsettledLines = new Map<string, Promise<void>>();
+
+/**
+ * Claims Lance lines (their {@link LanceTables.lineLockKey}s) for one transaction, from
+ * before its first write until its publish settles. Returns a promise to wait for
+ * when another transaction of this process holds any of them (then call again: the
+ * caller re-checks what the settled transaction changed first), or, when all are
+ * free, claims them at once (synchronously: no two callers can both see them free)
+ * and returns the release function. Two transactions that write the same line from
+ * the same base can never both publish, so overlapping them only leaves the loser's
+ * Lance versions for the next writer to restore over; claimed this way, the later
+ * one sees the winner's entry before writing anything and fails fast.
+ */
+export function claimLines(keys: string[]): { wait: Promise<void> } | { release: () => void } {
+  const busy = keys.map((k) => unsettledLines.get(k)).filter((p): p is Promise<void> => p !== undefined);
+  if (busy.length > 0) return { wait: Promise.all(busy).then(() => undefined) };
+  let release!: () => void;
+  const settled = new Promise<void>((r) => (release = r));
+  for (const k of keys) unsettledLines.set(k, settled);
+  return {
+    release: () => {
+      for (const k of keys) if (unsettledLines.get(k) === settled) unsettledLines.delete(k);
+      release();
+    },
+  };
+}
+
 export async function withTableLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
   const prev = tableLocks.get(key) ?? Promise.resolve();
   const run = prev.catch(() => undefined).then(fn);

@@ -51,7 +51,7 @@ export interface BatchReplay {
  */
 export async function runBatch(engine: GraphEngine, branch: string, items: BatchMutation[]): Promise<BatchOutcome[]> {
   const graph = engine.graph;
-  const snap: Snapshot = await graph.snapshot({ branch });
+  const snap: Snapshot = await graph.snapshot({ branch, forWrite: true });
   const catalog = await engine.catalogOf(snap);
   const reader = new SnapshotReader(snap);
   const ws = new WorkingSet(catalog, reader);

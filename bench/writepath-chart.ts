@@ -14,7 +14,7 @@ const INSERT = `query q($n: String, $a: I32) { insert Person { name: $n, age: $a
 function purpose(method: string, path: string, kind: string, cond = ""): string {
   if (path.includes("/__manifest/log/")) return method === "PUT" ? "manifest entry head+1 (create-only, optimistic: no head check before it): the commit point" : "head check: probe entry h+1 / h+2 (the snapshot the mutation validates against)";
   if (path.includes("/__manifest/head.json")) return method === "PUT" ? "advance the head hint (CAS, after the acknowledgement)" : "read the head hint";
-  if (path.includes("/__recovery/")) return method === "PUT" ? (cond.startsWith("If-Match") ? "sidecar CAS → written (in parallel with the entry PUT)" : "recovery sidecar, create-only (before any Lance write)") : method === "DELETE" ? "delete the sidecar (after the acknowledgement)" : "sidecar";
+  if (path.includes("/__recovery/")) return method === "PUT" ? (cond.startsWith("If-Match") ? "sidecar CAS → written (in parallel with the entry PUT)" : "recovery sidecar, create-only (in parallel with the Lance writes; durable before the entry)") : method === "DELETE" ? "delete the sidecar (after the acknowledgement)" : "sidecar";
   if (path.includes("/_versions/")) return kind === "LIST" ? "Lance: resolve latest version (LIST _versions)" : method === "PUT" ? "Lance: commit the new version manifest" : "Lance: read a version manifest";
   if (path.includes("/_transactions/")) return "Lance: transaction file";
   if (path.includes("/data/") && path.endsWith(".lance")) return method === "PUT" ? "Lance: write the new fragment's data file" : "Lance: read a fragment (merge_insert scans every fragment)";

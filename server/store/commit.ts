@@ -187,6 +187,7 @@ async function commitClaimed(graph: Graph, req: CommitRequest, writeKeys: string
   }
   let sidecar: Sidecar | undefined;
   let sidecarVersion: string | undefined;
+  let sidecarCreate: Promise<string> | undefined;
   /** Set once the sidecar may say `written` at the store (its CAS was sent). */
   let mayBeWritten = false;
   const done = graph.beginTransaction(txId);
@@ -208,8 +209,16 @@ async function commitClaimed(graph: Graph, req: CommitRequest, writeKeys: string
         ...(identity.replay !== undefined ? { replay: identity.replay } : {}),
       };
       failpoint(`${op}.before_sidecar`);
-      sidecarVersion = await writeSidecar(graph.loc, sidecar);
-      failpoint(`${op}.after_sidecar`);
+      // The sidecar is created in parallel with the Lance writes (one round trip less):
+      // it must be durable before the ENTRY, which waits for it, not before Lance
+      // commits — an unpublished Lance version is invisible to readers and restored over
+      // by the next write, with or without a sidecar (docs/design/manifest.md, step 2).
+      sidecarCreate = writeSidecar(graph.loc, sidecar);
+      if (failpointArmed(`${op}.after_sidecar`)) {
+        // The crash suite stops right after the sidecar: send it alone first.
+        sidecarVersion = await sidecarCreate;
+        failpoint(`${op}.after_sidecar`);
+      }
     }
 
     let published: ManifestEntry;
@@ -241,9 +250,17 @@ async function commitClaimed(graph: Graph, req: CommitRequest, writeKeys: string
     };
     try {
       const results: Record<string, TableState> = { ...adopted };
-      for (const k of lanceWrites) {
-        results[k] = await graph.tables.apply(k, req.base.state.tables[k], req.base.record.id, req.writes[k] as TableOp[]);
-      }
+      const applied = (async () => {
+        for (const k of lanceWrites) {
+          results[k] = await graph.tables.apply(k, req.base.state.tables[k], req.base.record.id, req.writes[k] as TableOp[]);
+        }
+      })();
+      // Both settle before anything is decided: a failure path never runs while Lance
+      // is still writing, and an aborted transaction knows whether it has a sidecar.
+      const [created, wrote] = await Promise.allSettled([sidecarCreate ?? Promise.resolve(sidecarVersion), applied]);
+      if (created.status === "rejected") throw created.reason;
+      sidecarVersion = created.value;
+      if (wrote.status === "rejected") throw wrote.reason;
       failpoint(`${op}.after_table_writes`);
       // Deterministic interleavings for the crash suite: an armed failpoint between the two
       // parallel requests sends them one after the other (docs/design/manifest.md).

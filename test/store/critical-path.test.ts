@@ -155,4 +155,21 @@ for (const target of storeTargets()) {
     t.deepEqual(await idsAt(await w.snapshot(), "node:T"), ["a", "b"], "the row once, not undone");
     await w.close();
   });
+
+  test(`${target.name}: the sidecar create fails while Lance commits in parallel: the commit fails and publishes nothing; readers never see the row; the next commit restores over Lance's unpublished version`, async (t) => {
+    const { g, faulty } = await graphWith(target);
+    const before = (await g.snapshot()).seq;
+    faulty.setRules([{ ops: ["put"], key: /__recovery\//, times: 1000, action: { kind: "error", code: "ERR_UNAVAILABLE" } }]);
+    t.is(await codeOf(g.commit({ branch: "main", kind: "commit", actor: "t", base: await g.snapshot({ forWrite: true }), writes: { "node:T": [add(["lost", 9])] } })), "ERR_UNAVAILABLE");
+    faulty.setRules([]);
+    const reader = await Graph.open(g.loc, { mode: "read-only" });
+    const seen = await reader.snapshot();
+    t.is(seen.seq, before, "no entry");
+    t.deepEqual(await idsAt(seen, "node:T"), ["a"], "the Lance version no entry references is invisible");
+    t.is(await sidecarCount(g), 0);
+    const next = await g.commit({ branch: "main", kind: "commit", actor: "t", base: await g.snapshot({ forWrite: true }), writes: { "node:T": [add(["b", 2])] } });
+    t.true(next.changed);
+    t.deepEqual(await idsAt(await reader.snapshot(), "node:T"), ["a", "b"], "restored over the unpublished version: the lost row never appears");
+    await g.close();
+  });
 }

@@ -143,7 +143,8 @@ export async function createBranch(graph: Graph, name: string, opts: BranchWrite
     };
   });
   failpoint("branch_create.after_publish");
-  await graph.log.advanceHint(entry).catch((e) => graph.warn("could not advance the manifest head hint", e));
+  // After the answer, like a commit's hint (the head rule never needs it).
+  await graph.afterCommit.enqueue(`hint ${entry.seq} (branch create)`, () => graph.log.advanceHint(entry));
   return entry;
 }
 
@@ -184,7 +185,8 @@ export async function deleteBranch(graph: Graph, name: string, opts: BranchWrite
     };
   });
   failpoint("branch_delete.after_publish");
-  await graph.log.advanceHint(entry).catch((e) => graph.warn("could not advance the manifest head hint", e));
+  // After the answer, like a commit's hint (the head rule never needs it).
+  await graph.afterCommit.enqueue(`hint ${entry.seq} (branch delete)`, () => graph.log.advanceHint(entry));
   return entry;
 }
 

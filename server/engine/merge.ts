@@ -59,6 +59,27 @@ function sameState(a: Snapshot["state"], b: NonNullable<Snapshot["state"]>): boo
   return true;
 }
 
+/** How many of a branch's commits a merge reads to see that they are all maintenance. */
+const MAINTENANCE_WALK_MAX = 64;
+
+/**
+ * True when every commit on `snap`'s branch after `baseSeq` is a maintenance commit
+ * (compaction, index builds, version cleanup: verified to keep the rows). Automatic
+ * maintenance runs on the server's own schedule, so without this a merge's outcome
+ * (fast-forward or three-way) would depend on whether a duty happened to run in
+ * between. Walks the branch's first-parent chain, at most {@link MAINTENANCE_WALK_MAX}
+ * entries (cached after the first read); anything else, or a longer chain, is "changed".
+ */
+async function onlyMaintenanceSince(graph: GraphEngine["graph"], snap: Snapshot, baseSeq: number): Promise<boolean> {
+  let seq = snap.record.seq;
+  for (let steps = 0; seq > baseSeq && steps < MAINTENANCE_WALK_MAX; steps++) {
+    const e = await graph.log.read(seq);
+    if (e.kind !== "maintenance" || e.parents[0] === undefined) return false;
+    seq = e.parents[0];
+  }
+  return seq === baseSeq;
+}
+
 function sameRow(a: EntityRow, b: EntityRow): boolean {
   if (a.src !== b.src || a.dst !== b.dst) return false;
   const keys = new Set([...Object.keys(a.props), ...Object.keys(b.props)]);
@@ -110,14 +131,19 @@ export async function mergeBranches(
   let result: MergeResult;
 
   const baseState = (await graph.log.read(baseSeq)).state;
-  const unchangedSince = (snap: Snapshot) => baseSeq === snap.record.seq || (baseState !== null && sameState(snap.state, baseState));
-  if (unchangedSince(src)) {
+  const unchangedSince = async (snap: Snapshot) =>
+    baseSeq === snap.record.seq || (baseState !== null && sameState(snap.state, baseState)) || (await onlyMaintenanceSince(graph, snap, baseSeq));
+  if (await unchangedSince(src)) {
     result = out("already_up_to_date", null);
-  } else if (unchangedSince(tgt)) {
+  } else if (await unchangedSince(tgt)) {
     const writes: Record<string, TableWrite> = {};
+    const baseTables = baseState?.tables ?? {};
     for (const k of new Set([...Object.keys(src.state.tables), ...Object.keys(tgt.state.tables)])) {
       const s = src.state.tables[k];
       if (sameTable(s, tgt.state.tables[k])) continue;
+      // A table the source never changed, which the target's maintenance compacted or
+      // indexed since the base: the target's state has the same rows; keep it.
+      if (s && sameTable(s, baseTables[k])) continue;
       writes[k] = s ? { adopt: s } : "drop";
     }
     const r = await graph.commit({

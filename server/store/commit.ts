@@ -11,7 +11,7 @@ import type { BranchState, EntryKind, ManifestEntry, TableState } from "./manife
 import type { BranchView } from "./manifest/log.ts";
 import { deleteSidecar, newSidecarMeta, readSidecar, writeSidecar, type Sidecar } from "./sidecar.ts";
 import type { Snapshot } from "./snapshot.ts";
-import type { TableOp } from "./tables.ts";
+import { LanceTables, type LanceFork, type TableOp } from "./tables.ts";
 
 export interface CommitRequest {
   branch: string;
@@ -164,6 +164,19 @@ async function commitOnce(graph: Graph, req: CommitRequest): Promise<CommitResul
   let mayBeWritten = false;
   const done = graph.beginTransaction(txId);
   let keepInFlight = false;
+  // Lazy forks (tables this branch inherits and now writes) start here, beside the sidecar
+  // create instead of after it: a fork commits nothing on a line any entry references,
+  // so it needs no sidecar (docs/design/write-path.md, "The lazy fork"). Each settles
+  // before this transaction reports anything, so a failure never races a running fork.
+  const forks = new Map<string, Promise<LanceFork>>();
+  for (const k of lanceWrites) {
+    const base = req.base.state.tables[k];
+    if (!LanceTables.forks(base, req.base.record.id)) continue;
+    const p = graph.tables.fork(k, base, req.base.record.id);
+    p.catch(() => undefined); // observed below; never an unhandled rejection
+    forks.set(k, p);
+  }
+  const forksSettled = (): Promise<unknown> => Promise.allSettled(forks.values());
   try {
     if (lanceWrites.length > 0) {
       sidecar = {
@@ -180,9 +193,17 @@ async function commitOnce(graph: Graph, req: CommitRequest): Promise<CommitResul
         ...(identity.fingerprint !== undefined ? { fingerprint: identity.fingerprint } : {}),
         ...(identity.replay !== undefined ? { replay: identity.replay } : {}),
       };
-      failpoint(`${op}.before_sidecar`);
-      sidecarVersion = await writeSidecar(graph.loc, sidecar);
-      failpoint(`${op}.after_sidecar`);
+      try {
+        // Deterministic interleaving for the crash suite: an armed failpoint fires with
+        // every fork made and the sidecar not yet sent.
+        if (failpointArmed(`${op}.before_sidecar`)) await forksSettled();
+        failpoint(`${op}.before_sidecar`);
+        sidecarVersion = await writeSidecar(graph.loc, sidecar);
+        failpoint(`${op}.after_sidecar`);
+      } catch (e) {
+        await forksSettled();
+        throw e;
+      }
     }
 
     let published: ManifestEntry;
@@ -214,8 +235,13 @@ async function commitOnce(graph: Graph, req: CommitRequest): Promise<CommitResul
     };
     try {
       const results: Record<string, TableState> = { ...adopted };
-      for (const k of lanceWrites) {
-        results[k] = await graph.tables.apply(k, req.base.state.tables[k], req.base.record.id, req.writes[k] as TableOp[]);
+      try {
+        for (const k of lanceWrites) {
+          results[k] = await graph.tables.apply(k, req.base.state.tables[k], req.base.record.id, req.writes[k] as TableOp[], await forks.get(k));
+        }
+      } catch (e) {
+        await forksSettled();
+        throw e;
       }
       failpoint(`${op}.after_table_writes`);
       // Deterministic interleavings for the crash suite: an armed failpoint between the two

@@ -1,7 +1,7 @@
 // Prints the request chart of the FIRST write to a table on a new branch (the lazy fork)
 // and of the SECOND write on that branch: every request in order, when it started, how
 // long it took, what it is for.
-//   node --import=tsx bench/fork-chart.ts [delayMs]   (needs RGW)
+//   node --import=tsx bench/fork-chart.ts [delayMs] [priorCommits]   (needs RGW; defaults 17, 10)
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 import { GraphEngine } from "../server/engine/engine.ts";
 import { Graph } from "../server/store/graph.ts";
@@ -50,13 +50,14 @@ function chart(title: string, recs: ProxyRecord[], ackedAt: number, total: numbe
 }
 
 const delay = Number(process.argv[2] ?? 17);
+const prior = Number(process.argv[3] ?? 10);
 const env = rgwEnv();
 if (!env) throw new Error("needs RGW (source /work/rgw/run/env)");
 const target = rgwTarget(env)!;
 const prefix = `graphs/chart-${Date.now().toString(36)}`;
 const direct = new GraphEngine(await Graph.open(target.open(prefix).loc, { mode: "read-write", create: true }));
 await direct.applySchema({ source: `node Person { name: String @key  age: I32? }\nnode Tag { name: String @key }`, actor: "chart" });
-for (let i = 0; i < 10; i++) await direct.mutate({ query: INSERT, params: { n: `p${i}`, a: i }, actor: "chart" });
+for (let i = 0; i < prior; i++) await direct.mutate({ query: INSERT, params: { n: `p${i}`, a: i }, actor: "chart" });
 direct.graph.close();
 const proxy = await new FaultProxy(env.endpoint, "s3", { delayMs: delay }).start();
 const e = new GraphEngine(await Graph.open(target.open(prefix, { proxy }).loc, { mode: "read-write", recover: false }));

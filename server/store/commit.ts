@@ -164,18 +164,8 @@ async function commitOnce(graph: Graph, req: CommitRequest): Promise<CommitResul
   let mayBeWritten = false;
   const done = graph.beginTransaction(txId);
   let keepInFlight = false;
-  // Lazy forks (tables this branch inherits and now writes) start here, beside the sidecar
-  // create instead of after it: a fork commits nothing on a line any entry references,
-  // so it needs no sidecar (docs/design/write-path.md, "The lazy fork"). Each settles
-  // before this transaction reports anything, so a failure never races a running fork.
+  /** Lazy forks of the tables this branch inherits and now writes, started with the sidecar create. */
   const forks = new Map<string, Promise<LanceFork>>();
-  for (const k of lanceWrites) {
-    const base = req.base.state.tables[k];
-    if (!LanceTables.forks(base, req.base.record.id)) continue;
-    const p = graph.tables.fork(k, base, req.base.record.id);
-    p.catch(() => undefined); // observed below; never an unhandled rejection
-    forks.set(k, p);
-  }
   const forksSettled = (): Promise<unknown> => Promise.allSettled(forks.values());
   try {
     if (lanceWrites.length > 0) {
@@ -193,6 +183,17 @@ async function commitOnce(graph: Graph, req: CommitRequest): Promise<CommitResul
         ...(identity.fingerprint !== undefined ? { fingerprint: identity.fingerprint } : {}),
         ...(identity.replay !== undefined ? { replay: identity.replay } : {}),
       };
+      // The forks start here, beside the sidecar create instead of after it: a fork commits
+      // nothing on a line any entry references, so it needs no sidecar (docs/design/
+      // manifest.md, "Why a fork needs no sidecar"). Every fork settles before this
+      // transaction reports anything, so a failure never races a running fork.
+      for (const k of lanceWrites) {
+        const base = req.base.state.tables[k];
+        if (!LanceTables.forks(base, req.base.record.id)) continue;
+        const p = graph.tables.fork(k, base, req.base.record.id);
+        p.catch(() => undefined); // observed below; never an unhandled rejection
+        forks.set(k, p);
+      }
       try {
         // Deterministic interleaving for the crash suite: an armed failpoint fires with
         // every fork made and the sidecar not yet sent.

@@ -21,14 +21,14 @@ import { add, create, idsAt, newGraphId, storeTargets, type StoreTarget } from "
 
 const CRASHER = fileURLToPath(new URL("../support/store-crasher.ts", import.meta.url));
 
-/** main owns T = [a]; branch `dev` inherits it (its first write to T forks it). */
+/** main owns T = [a] and U = [u0]; branch `dev` inherits both (its first write to each forks it). */
 async function graphWith(target: StoreTarget): Promise<{ g: Graph; graphId: string; hooked: HookedStore; faulty: FaultyStore }> {
   const graphId = newGraphId();
   let hooked: HookedStore | undefined;
   let faulty: FaultyStore | undefined;
   const loc = target.location(graphId, (s: ObjectStore) => (faulty = new FaultyStore((hooked = new HookedStore(s)), [])));
   const g = await Graph.open(loc, { mode: "read-write", create: true });
-  await g.commit({ branch: "main", kind: "schema", actor: "t", base: await g.snapshot(), writes: { "node:T": [create, add(["a", 1])] } });
+  await g.commit({ branch: "main", kind: "schema", actor: "t", base: await g.snapshot(), writes: { "node:T": [create, add(["a", 1])], "node:U": [create, add(["u0", 0])] } });
   await g.createBranch("dev", { from: "main", actor: "t" });
   await g.drain();
   return { g, graphId, hooked: hooked!, faulty: faulty! };
@@ -65,29 +65,35 @@ async function checkCollected(t: ExecutionContext, g: Graph, branch: string, orp
 }
 
 for (const target of storeTargets()) {
-  test(`${target.name}: the lazy fork runs beside the sidecar create, not after it`, async (t) => {
+  test(`${target.name}: the lazy forks of a write run beside the sidecar create, not after it`, async (t) => {
     const { g, hooked } = await graphWith(target);
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     // Hold the sidecar's create-only PUT: a fork made after it could never appear.
     hooked.on({ ops: ["put"], put: "create", key: /__recovery\//, before: () => gate });
-    const committing = g.commit({ branch: "dev", kind: "commit", actor: "t", base: await g.snapshot({ branch: "dev" }), writes: { "node:T": [add(["d", 2])] } });
+    const committing = g.commit({ branch: "dev", kind: "commit", actor: "t", base: await g.snapshot({ branch: "dev" }), writes: { "node:T": [add(["d", 2])], "node:U": [add(["u1", 1])] } });
     committing.catch(() => undefined);
-    let seen: string[] = [];
-    for (let i = 0; i < 300 && seen.length === 0; i++) {
-      seen = await forksOf(g, "dev");
-      if (seen.length === 0) await new Promise((r) => setTimeout(r, 100));
+    let seen: Record<string, string[]> = {};
+    for (let i = 0; i < 300; i++) {
+      seen = { "node:T": await forksOf(g, "dev", "node:T"), "node:U": await forksOf(g, "dev", "node:U") };
+      if (seen["node:T"]!.length > 0 && seen["node:U"]!.length > 0) break;
+      await new Promise((r) => setTimeout(r, 100));
     }
-    t.is(seen.length, 1, "the fork was made while the sidecar create was still held");
+    t.is(seen["node:T"]!.length, 1, "T was forked while the sidecar create was still held");
+    t.is(seen["node:U"]!.length, 1, "and so was U (the forks of one write start together)");
     t.is(await sidecarCount(g), 0, "and the sidecar was not written yet");
     release();
     const r = await committing;
     t.true(r.changed);
-    const st = (await g.snapshot({ branch: "dev" })).tableState("node:T")!;
-    t.is(st.lanceBranch, seen[0]!, "the commit wrote on that fork");
-    t.is(st.owner, (await g.snapshot({ branch: "dev" })).record.id);
-    t.deepEqual(await idsAt(await g.snapshot({ branch: "dev" }), "node:T"), ["a", "d"]);
+    const dev = await g.snapshot({ branch: "dev" });
+    for (const k of ["node:T", "node:U"]) {
+      t.is(dev.tableState(k)!.lanceBranch, seen[k]![0]!, `the commit wrote ${k} on that fork`);
+      t.is(dev.tableState(k)!.owner, dev.record.id);
+    }
+    t.deepEqual(await idsAt(dev, "node:T"), ["a", "d"]);
+    t.deepEqual(await idsAt(dev, "node:U"), ["u0", "u1"]);
     t.deepEqual(await idsAt(await g.snapshot(), "node:T"), ["a"], "main is untouched");
+    t.deepEqual(await idsAt(await g.snapshot(), "node:U"), ["u0"]);
     await g.close();
   });
 

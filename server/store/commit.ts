@@ -11,7 +11,7 @@ import type { BranchState, EntryKind, ManifestEntry, TableState } from "./manife
 import type { BranchView } from "./manifest/log.ts";
 import { deleteSidecar, newSidecarMeta, readSidecar, writeSidecar, type Sidecar } from "./sidecar.ts";
 import type { Snapshot } from "./snapshot.ts";
-import { claimLines, type TableOp } from "./tables.ts";
+import { claimLines, LanceTables, type LanceFork, type TableOp } from "./tables.ts";
 
 export interface CommitRequest {
   branch: string;
@@ -192,6 +192,9 @@ async function commitClaimed(graph: Graph, req: CommitRequest, writeKeys: string
   let mayBeWritten = false;
   const done = graph.beginTransaction(txId);
   let keepInFlight = false;
+  /** Lazy forks of the tables this branch inherits and now writes, started with the sidecar create. */
+  const forks = new Map<string, Promise<LanceFork>>();
+  const forksSettled = (): Promise<unknown> => Promise.allSettled(forks.values());
   try {
     if (lanceWrites.length > 0) {
       sidecar = {
@@ -208,16 +211,36 @@ async function commitClaimed(graph: Graph, req: CommitRequest, writeKeys: string
         ...(identity.fingerprint !== undefined ? { fingerprint: identity.fingerprint } : {}),
         ...(identity.replay !== undefined ? { replay: identity.replay } : {}),
       };
-      failpoint(`${op}.before_sidecar`);
-      // The sidecar is created in parallel with the Lance writes (one round trip less):
-      // it must be durable before the ENTRY, which waits for it, not before Lance
-      // commits — an unpublished Lance version is invisible to readers and restored over
-      // by the next write, with or without a sidecar (docs/design/manifest.md, step 2).
-      sidecarCreate = writeSidecar(graph.loc, sidecar);
-      if (failpointArmed(`${op}.after_sidecar`)) {
-        // The crash suite stops right after the sidecar: send it alone first.
-        sidecarVersion = await sidecarCreate;
-        failpoint(`${op}.after_sidecar`);
+      // The forks start here, with the sidecar create and the rest of the Lance writes: a
+      // fork commits nothing on a line any entry references, so it needs no sidecar
+      // (docs/design/manifest.md, "Why a fork needs no sidecar"); several forks run at
+      // once. Every fork settles before this transaction reports anything, so a failure
+      // never races a running fork.
+      for (const k of lanceWrites) {
+        const base = req.base.state.tables[k];
+        if (!LanceTables.forks(base, req.base.record.id)) continue;
+        const p = graph.tables.fork(k, base, req.base.record.id);
+        p.catch(() => undefined); // observed below; never an unhandled rejection
+        forks.set(k, p);
+      }
+      try {
+        // Deterministic interleaving for the crash suite: an armed failpoint fires with
+        // every fork made and the sidecar not yet sent.
+        if (failpointArmed(`${op}.before_sidecar`)) await forksSettled();
+        failpoint(`${op}.before_sidecar`);
+        // The sidecar is created in parallel with the Lance writes (one round trip less):
+        // it must be durable before the ENTRY, which waits for it, not before Lance
+        // commits — an unpublished Lance version is invisible to readers and restored
+        // over by the next write, with or without a sidecar (docs/design/manifest.md, step 2).
+        sidecarCreate = writeSidecar(graph.loc, sidecar);
+        if (failpointArmed(`${op}.after_sidecar`)) {
+          // The crash suite stops right after the sidecar: send it alone first.
+          sidecarVersion = await sidecarCreate;
+          failpoint(`${op}.after_sidecar`);
+        }
+      } catch (e) {
+        await forksSettled();
+        throw e;
       }
     }
 
@@ -252,12 +275,14 @@ async function commitClaimed(graph: Graph, req: CommitRequest, writeKeys: string
       const results: Record<string, TableState> = { ...adopted };
       const applied = (async () => {
         for (const k of lanceWrites) {
-          results[k] = await graph.tables.apply(k, req.base.state.tables[k], req.base.record.id, req.writes[k] as TableOp[]);
+          results[k] = await graph.tables.apply(k, req.base.state.tables[k], req.base.record.id, req.writes[k] as TableOp[], await forks.get(k));
         }
       })();
-      // Both settle before anything is decided: a failure path never runs while Lance
-      // is still writing, and an aborted transaction knows whether it has a sidecar.
+      // All settle before anything is decided: a failure path never runs while Lance
+      // is still writing (a fork included), and an aborted transaction knows whether it
+      // has a sidecar.
       const [created, wrote] = await Promise.allSettled([sidecarCreate ?? Promise.resolve(sidecarVersion), applied]);
+      await forksSettled();
       if (created.status === "rejected") throw created.reason;
       sidecarVersion = created.value;
       if (wrote.status === "rejected") throw wrote.reason;

@@ -56,6 +56,20 @@ export function lanceBranchCreatedMs(name: string): number | undefined {
 }
 
 /**
+ * A table's lazy fork: a Lance branch of the inherited line at the inherited version
+ * (no data copied), made before the transaction's first op on it. Nothing references
+ * it until the transaction's entry is published; an abandoned one is garbage-collected
+ * after the retention (its name carries its creation time, {@link newLanceBranchName}).
+ */
+export interface LanceFork {
+  /** The inherited state it was forked from. */
+  base: TableState;
+  lanceBranch: string;
+  /** Writable handle on the fork; its latest version is `base.version`. */
+  table: lancedb.Table;
+}
+
+/**
  * Lance access for one graph: a connection, a cache of read handles pinned at
  * (dataset, Lance branch, version), and writable handles that apply ops with the
  * version-density check that makes concurrent writers safe.
@@ -158,11 +172,32 @@ export class LanceTables {
    * `ops`: if any op lands on a version other than the next one, another writer
    * interleaved, and this throws {@link LanceInterleaved} (a manifest conflict).
    */
-  async apply(tableKey: string, base: TableState | undefined, owner: string, ops: TableOp[]): Promise<TableState> {
+  async apply(tableKey: string, base: TableState | undefined, owner: string, ops: TableOp[], fork?: LanceFork): Promise<TableState> {
     // One Lance writer per table line in this process: data commits and maintenance on
     // the same table never interleave here (other processes are caught by the checks).
-    if (!base || base.owner !== owner) return this.applyUnlocked(tableKey, base, owner, ops); // a new table or a fresh fork: nobody else writes it
+    if (!base || base.owner !== owner) return this.applyUnlocked(tableKey, base, owner, ops, fork); // a new table or a fresh fork: nobody else writes it
     return withTableLock(this.lineLockKey(base.path, base.lanceBranch), () => this.applyUnlocked(tableKey, base, owner, ops));
+  }
+
+  /** Does writing `base` on behalf of graph branch `owner` fork it first (a table the branch inherits)? */
+  static forks(base: TableState | undefined, owner: string): base is TableState {
+    return base !== undefined && base.owner !== owner;
+  }
+
+  /**
+   * The lazy fork of a table graph branch `owner` inherits (`base`, owned by another
+   * branch): a Lance branch at the inherited version, from the pinned read handle (usually
+   * cached from the transaction's reads; branch refs are per dataset). LanceDB 0.31's
+   * `branches.create` is 9 requests in sequence (docs/design/write-path.md, "The lazy
+   * fork"), so the commit starts it with the sidecar create rather than after it. It
+   * commits nothing on any line an entry references: abandoned, it is an orphan that
+   * garbage collection reclaims after the retention.
+   */
+  async fork(tableKey: string, base: TableState, owner: string): Promise<LanceFork> {
+    const lanceBranch = newLanceBranchName(owner);
+    const branches = await (await this.read(base)).branches();
+    const table = await guard(`fork ${base.path} → ${lanceBranch}`, () => branches.create(lanceBranch, base.lanceBranch ?? undefined, base.version));
+    return { base, lanceBranch, table };
   }
 
   /**
@@ -180,7 +215,7 @@ export class LanceTables {
     return `${this.loc.description()}|${path}|${lanceBranch ?? ""}`;
   }
 
-  private async applyUnlocked(tableKey: string, base: TableState | undefined, owner: string, ops: TableOp[]): Promise<TableState> {
+  private async applyUnlocked(tableKey: string, base: TableState | undefined, owner: string, ops: TableOp[], prepared?: LanceFork): Promise<TableState> {
     const first = ops[0];
     let table: lancedb.Table;
     let version: number;
@@ -205,13 +240,13 @@ export class LanceTables {
       if (version !== base.version) this.keySets.advance(path, lanceBranch, base.version, version, "same");
     } else {
       // Lazy fork: the first write to this table on this graph branch forks only this
-      // table, as a Lance branch at the inherited version (no data copied).
+      // table, as a Lance branch at the inherited version (no data copied). The commit
+      // usually started it already, beside the sidecar create (`fork`).
+      if (prepared && !sameLine(prepared.base, base)) throw new StoreError("ERR_LANCE", `fork of ${tableKey} was made from ${prepared.base.path}@${prepared.base.lanceBranch ?? "main"}:${prepared.base.version}, not the transaction's base`, { table: tableKey });
+      const fork = prepared ?? (await this.fork(tableKey, base, owner));
       path = base.path;
-      lanceBranch = newLanceBranchName(owner);
-      // Branch refs are per dataset: the pinned read handle (usually cached from the
-      // transaction's reads) can create the fork.
-      const branches = await (await this.read(base)).branches();
-      table = await guard(`fork ${path} → ${lanceBranch}`, () => branches.create(lanceBranch!, base.lanceBranch ?? undefined, base.version));
+      lanceBranch = fork.lanceBranch;
+      table = fork.table;
       version = base.version;
       // The fork holds exactly the inherited version's rows: so does its key set.
       const inherited = this.keySets.lookup(base);
@@ -394,6 +429,10 @@ export class LanceTables {
     this.writeHandles.clear();
     this.conn = undefined;
   }
+}
+
+function sameLine(a: TableState, b: TableState): boolean {
+  return a.path === b.path && a.lanceBranch === b.lanceBranch && a.version === b.version;
 }
 
 /** Ids per `IN` list of an existence query; above {@link ID_QUERY_MAX} ids one projected scan is cheaper. */

@@ -9,6 +9,9 @@ import { add, create } from "./rows.ts";
 /** What a failpoint interrupts: a commit phase of one of three commit kinds, a branch change, or a recovery sweep. */
 export type CrashOp = "commit" | "schema" | "merge" | "branch_create" | "branch_delete" | "recovery";
 
+/** What the child process can run: a matrix operation, or the first write on `feature` (a lazy fork; test/store/fork.test.ts). */
+export type ChildOp = CrashOp | "fork_commit";
+
 export const ACTOR = "crash-test";
 /** Branches every prepared graph has besides main: `feature` (merge source) and `doomed` (deleted by branch_delete). */
 export const FEATURE = "feature";
@@ -81,4 +84,9 @@ export async function runOperation(g: Graph, op: Exclude<CrashOp, "recovery">): 
       await g.deleteBranch(DOOMED, { actor: ACTOR });
       return;
   }
+}
+
+/** The first write to A on `feature` (main owns A, so this forks it lazily); adds row `f1`. */
+export async function runForkCommit(g: Graph): Promise<void> {
+  await g.commit({ branch: FEATURE, kind: "commit", actor: ACTOR, base: await g.snapshot({ branch: FEATURE }), writes: { "node:A": [add(["f1", 1])] } });
 }

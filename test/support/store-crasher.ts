@@ -4,14 +4,14 @@
 // read-write open, which runs the recovery sweep. Exits 0 (and says so on stdout) if
 // the operation finished without the failpoint firing, which the parent reports.
 //
-// Usage: store-crasher.ts <store url> <graph id> <commit|schema|merge|branch_create|branch_delete|recovery>
+// Usage: store-crasher.ts <store url> <graph id> <commit|schema|merge|branch_create|branch_delete|recovery|fork_commit>
 import type { ObjectStore } from "../../drivers/contract.ts";
 import { RetryingStore } from "../../drivers/retry.ts";
 import { Graph } from "../../server/store/graph.ts";
 import { GraphLocation } from "../../server/store/layout.ts";
-import { runOperation, type CrashOp } from "../store/crash-ops.ts";
+import { runForkCommit, runOperation, type ChildOp } from "../store/crash-ops.ts";
 
-const [url, graphId, op] = process.argv.slice(2) as [string, string, CrashOp];
+const [url, graphId, op] = process.argv.slice(2) as [string, string, ChildOp];
 const loc = new GraphLocation(await openChildStore(url), `graphs/${graphId}`, graphId, undefined);
 // A short lease: the parent's next read-write open takes it over from this dead
 // process after one lease period (it waits for the period the lease object records).
@@ -20,7 +20,8 @@ if (op === "recovery") {
   await Graph.open(loc, { mode: "read-write", lease });
 } else {
   const g = await Graph.open(loc, { mode: "read-write", recover: false, lease });
-  await runOperation(g, op);
+  if (op === "fork_commit") await runForkCommit(g);
+  else await runOperation(g, op);
 }
 process.stdout.write(`finished ${op} without crashing\n`);
 

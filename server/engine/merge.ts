@@ -64,7 +64,8 @@ const MAINTENANCE_WALK_MAX = 64;
 
 /**
  * True when every commit on `snap`'s branch after `baseSeq` is a maintenance commit
- * (compaction, index builds, version cleanup: verified to keep the rows). Automatic
+ * (compaction, index builds, version cleanup: verified to keep the rows) or the
+ * branch's creation. Automatic
  * maintenance runs on the server's own schedule, so without this a merge's outcome
  * (fast-forward or three-way) would depend on whether a duty happened to run in
  * between. Walks the branch's first-parent chain, at most {@link MAINTENANCE_WALK_MAX}
@@ -74,7 +75,8 @@ async function onlyMaintenanceSince(graph: GraphEngine["graph"], snap: Snapshot,
   let seq = snap.record.seq;
   for (let steps = 0; seq > baseSeq && steps < MAINTENANCE_WALK_MAX; steps++) {
     const e = await graph.log.read(seq);
-    if (e.kind !== "maintenance" || e.parents[0] === undefined) return false;
+    // A branch's own creation carries its source's state unchanged: walk through it too.
+    if ((e.kind !== "maintenance" && e.kind !== "branch_create") || e.parents[0] === undefined) return false;
     seq = e.parents[0];
   }
   return seq === baseSeq;

@@ -1,6 +1,7 @@
 import test from "ava";
 import type { GraphEngine } from "../../server/engine/engine.ts";
 import { MergeConflictError, type MergeConflictKind } from "../../server/engine/merge.ts";
+import { buildIndex, compactTable } from "../../server/store/maintenance.ts";
 import { storeTargets } from "../store/support.ts";
 import { codeOf, engineWith, rowsOf } from "./support.ts";
 
@@ -67,6 +68,29 @@ for (const target of storeTargets()) {
     const dev = await e.graph.snapshot({ branch: "dev" });
     const main = await e.graph.snapshot();
     t.deepEqual(main.tableState("node:T1"), dev.tableState("node:T1"), "no data copied: main points at dev's table version");
+  });
+
+  it("outcome fast_forward when the target moved only by maintenance (an index build, a compaction): the target keeps its maintained state of tables the source never changed", async (t, e) => {
+    await m(e, setAge, { n: "ann", a: 31 }, "dev");
+    const person = "node:T1";
+    const other = (await e.graph.snapshot()).tableKeys().find((k) => k !== person)!;
+    t.true((await buildIndex(e.graph, "main", person, "id", "btree")).committed);
+    t.true((await compactTable(e.graph, "main", other)).committed || (await buildIndex(e.graph, "main", other, "id", "btree")).committed);
+    const maintained = (await e.graph.snapshot()).tableState(other);
+    const out = await e.merge({ source: "dev", actor: "test" });
+    t.is(out.outcome, "fast_forward", "maintenance changes no row: the target has not moved");
+    t.deepEqual(await rowsOf(e, ages), await rowsOf(e, ages, {}, { branch: "dev" }));
+    const main = await e.graph.snapshot();
+    t.deepEqual(main.tableState(person), (await e.graph.snapshot({ branch: "dev" })).tableState(person), "the source's changed table is adopted");
+    t.deepEqual(main.tableState(other), maintained, "the untouched table keeps main's maintained version");
+  });
+
+  it("outcome already_up_to_date when the source moved only by maintenance", async (t, e) => {
+    t.true((await buildIndex(e.graph, "dev", "node:T1", "id", "btree")).committed);
+    const before = (await e.graph.snapshot()).commitId;
+    const out = await e.merge({ source: "dev", actor: "test" });
+    t.is(out.outcome, "already_up_to_date");
+    t.is((await e.graph.snapshot()).commitId, before);
   });
 
   it("outcome merged: both moved on different entities; one commit with two parents", async (t, e) => {

@@ -64,6 +64,8 @@ export class LanceTables {
   private conn: Promise<lancedb.Connection> | undefined;
   private readonly readHandles = new Map<string, Promise<lancedb.Table>>();
   private readonly writeHandles = new Map<string, { table: lancedb.Table; version: number }>();
+  /** One handle per dataset that later versions of any of its lines are checked out from ({@link openAt}). */
+  private readonly anchors = new Map<string, Promise<lancedb.Table>>();
   /** Which ids each table holds at the version this handle last wrote or loaded (key-sets.ts). */
   readonly keySets = new TableKeySets();
 
@@ -129,11 +131,7 @@ export class LanceTables {
     let h = this.readHandles.get(key);
     if (!h) {
       if (this.readHandles.size >= READ_HANDLES_MAX) this.readHandles.delete(this.readHandles.keys().next().value!);
-      h = this.db().then((db) =>
-        db.openTable(tableNameOf(state.path), undefined, {
-          ...(state.lanceBranch ? { branch: state.lanceBranch } : {}),
-          version: state.version,
-        }));
+      h = this.openAt(state);
       h.catch(() => this.readHandles.delete(key));
       this.readHandles.set(key, h);
     } else {
@@ -149,6 +147,29 @@ export class LanceTables {
       }
       throw lanceError(what, e);
     }
+  }
+
+  /**
+   * Opens a read-only handle pinned at `state`. With a handle of the same dataset
+   * already open in this process, a checkout through it (`branches().checkout`) costs one
+   * HEAD of the version's manifest (plus its GET when the session has not seen it; the
+   * handle that wrote a version has) instead of `openTable`'s LIST of `_versions/` + GET
+   * of the latest manifest + HEAD, all sequential (docs/design/lance-facts.md, Q13).
+   * Every commit makes a new version, so a warm reader pays this once per write.
+   */
+  private async openAt(state: TableState): Promise<lancedb.Table> {
+    const anchor = this.writeHandles.get(`${state.path}|${state.lanceBranch ?? ""}`)?.table ?? (await this.anchors.get(state.path)?.catch(() => undefined));
+    if (anchor?.isOpen()) return (await anchor.branches()).checkout(state.lanceBranch ?? "main", state.version);
+    const db = await this.db();
+    const opened = db.openTable(tableNameOf(state.path), undefined, {
+      ...(state.lanceBranch ? { branch: state.lanceBranch } : {}),
+      version: state.version,
+    });
+    if (!this.anchors.has(state.path)) {
+      this.anchors.set(state.path, opened);
+      opened.catch(() => this.anchors.delete(state.path));
+    }
+    return opened;
   }
 
   /**
@@ -392,6 +413,7 @@ export class LanceTables {
     this.keySets.clear();
     this.readHandles.clear();
     this.writeHandles.clear();
+    this.anchors.clear();
     this.conn = undefined;
   }
 }

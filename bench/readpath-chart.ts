@@ -74,6 +74,30 @@ await chart(`second read, same version`, "p4");
 for (let i = 0; i < insertsAfter; i++) await e.mutate({ query: INSERT, params: { n: `after${i}`, a: 1 }, actor: "chart" });
 await chart(`read after ${insertsAfter} more single-row inserts`, "p5");
 await chart(`again, same version`, "p6");
+// Maintenance running (after-commit passes): single-row inserts and updates, a read after each.
+const live = new Maintenance(e, { retentionMs: 3600_000 });
+live.start();
+const quiet = async () => {
+  await e.graph.drain();
+  await live.settled();
+  await e.graph.drain();
+};
+const summary: string[] = [];
+for (let i = 0; i < Number(process.argv[5] ?? 12); i++) {
+  const m0 = proxy.mark();
+  await e.mutate({ query: i % 2 ? `query q($n: String, $a: I32) { update Person set { age: $a } where name = $n }` : INSERT, params: { n: i % 2 ? `p${i % 10}` : `live${i}`, a: 100 + i }, actor: "chart" });
+  await quiet();
+  const bg = proxy.since(m0).length;
+  const m = proxy.mark();
+  await e.query({ query: READ, params: { n: `p${(i * 3) % 10}` } });
+  const recs = proxy.since(m);
+  const st = live.status();
+  summary.push(`| ${i + 1} | ${i % 2 ? "update" : "insert"} | ${bg} | ${recs.length} (${recs.map((r) => (r.path.includes("/_indices/") ? "IX" : r.path.includes("/__manifest/") ? "HC" : r.kind === "HEAD" ? "HEAD" : r.path.includes("/_deletions/") ? "DEL" : r.kind === "GET" ? "F" : r.kind)).join(" ")}) | ${roundTripsOf(recs)} | ${st.lastRun?.duties.map((d) => `${d.duty}(${d.column ?? ""}) ${d.outcome}`).join(", ") ?? ""} |`);
+}
+console.log(`\n### maintenance running (after-commit passes): a write, maintenance settles, then a point read\n`);
+console.log(`| # | write | requests of the write + its after-commit work | point read requests (HC head check, HEAD version, IX index file, F fragment, DEL deletion file) | RT | last maintenance duties |\n|---|---|---|---|---|---|`);
+for (const l of summary) console.log(l);
+await live.stop();
 e.graph.close();
 await proxy.stop();
 await target.cleanup();

@@ -326,6 +326,56 @@ async function runConfig(target: Target, env: NonNullable<ReturnType<typeof rgwE
     const rs: Sample[] = [];
     for (let i = 0; i < n; i++) rs.push(await measure(proxy, () => raw.add(rawRow(100_001 + i))));
     ops.push(summarize("raw LanceDB add of one row (floor)", rs));
+
+    // Maintenance running, as a writer serves (after-commit passes + the timer): every
+    // write schedules a pass over the tables it wrote; a sample starts once the passes
+    // of the previous one settled, so it counts the operation's own requests — the
+    // passes' requests are in the note (per write, median).
+    {
+      const live = new Maintenance(engine, { retentionMs: 3600_000 });
+      live.start();
+      const background: number[] = [];
+      const settle = async () => {
+        const m0 = proxy.mark();
+        await engine.graph.drain();
+        await live.settled();
+        await engine.graph.drain();
+        background.push(proxy.mark() - m0);
+      };
+      measured = { drain: settle };
+      const t0 = performance.now();
+      await engine.mutate({ query: INSERT, params: { n: fresh("live-warm"), a: 0 }, actor: "bench" });
+      background.length = 0;
+      await settle();
+      const catchUp = `catch-up pass after the first write ${fmtNum(performance.now() - t0)} ms, ${background[0] ?? 0} requests (${live.status().lastRun?.duties.map((d) => `${d.duty}${d.column ? `(${d.column})` : ""} ${d.outcome}${d.fragmentsBefore !== undefined ? ` ${d.fragmentsBefore}→${d.fragmentsAfter ?? "?"} fragments` : ""}`).join(", ") ?? "none"})`;
+      background.length = 0;
+      const live_: Record<string, Sample[]> = { insert: [], read: [], update: [], delete: [] };
+      const bg: Record<string, number[]> = { insert: [], update: [], delete: [] };
+      const inserted: string[] = [];
+      const take = (k: string) => bg[k]!.push(background.splice(0).reduce((a, b) => a + b, 0));
+      for (let i = 0; i < n; i++) {
+        const name = fresh("live");
+        inserted.push(name);
+        live_.insert!.push(await measure(proxy, () => engine.mutate({ query: INSERT, params: { n: name, a: i }, actor: "bench" })));
+        take("insert");
+        live_.read!.push(await measure(proxy, () => engine.query({ query: READ, params: { n: priorName(i) } })));
+        background.length = 0;
+        live_.update!.push(await measure(proxy, () => engine.mutate({ query: UPDATE, params: { n: priorName(i), a: 3000 + i }, actor: "bench" })));
+        take("update");
+      }
+      for (const v of inserted) {
+        live_.delete!.push(await measure(proxy, () => engine.mutate({ query: DELETE, params: { n: v }, actor: "bench" })));
+        take("delete");
+      }
+      await live.stop();
+      measured = engine.graph;
+      const st = live.status();
+      const bgNote = (k: string) => `background maintenance after it: ${fmtNum(median(bg[k]!))} requests (median; max ${Math.max(...bg[k]!)})`;
+      ops.push(summarize("maintenance running: keyed single-row insert", live_.insert!, `${bgNote("insert")}; ${catchUp}; over the section ${st.compactions} compactions, ${st.indexBuilds} index builds`));
+      ops.push(summarize("maintenance running: point read by key", live_.read!));
+      ops.push(summarize("maintenance running: single-row update", live_.update!, bgNote("update")));
+      ops.push(summarize("maintenance running: single-row delete", live_.delete!, bgNote("delete")));
+    }
     engine.graph.close();
   } finally {
     await proxy.stop();

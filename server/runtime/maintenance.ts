@@ -495,6 +495,13 @@ function codeOf(e: unknown): string {
 }
 
 /** The maintenance settings of the server config's `maintenance` section (`enabled` is the caller's). */
-export function maintenanceConfigFrom(c: { interval_seconds: number; compact_min_fragments: number; retention_seconds: number; run_budget_seconds: number }): Partial<MaintenanceConfig> {
-  return { intervalMs: c.interval_seconds * 1000, compactMinFragments: c.compact_min_fragments, retentionMs: c.retention_seconds * 1000, runBudgetMs: c.run_budget_seconds * 1000 };
+export function maintenanceConfigFrom(c: {
+  interval_seconds: number; compact_min_fragments: number; retention_seconds: number; run_budget_seconds: number;
+  after_commit?: { enabled: boolean; delay_ms: number; max_table_rows: number; unindexed_rows: number; compact_min_fragments: number } | undefined;
+}): Partial<MaintenanceConfig> {
+  const a = c.after_commit;
+  return {
+    intervalMs: c.interval_seconds * 1000, compactMinFragments: c.compact_min_fragments, retentionMs: c.retention_seconds * 1000, runBudgetMs: c.run_budget_seconds * 1000,
+    ...(a ? { afterCommit: a.enabled, afterCommitDelayMs: a.delay_ms, afterCommitMaxRows: a.max_table_rows, afterCommitUnindexedRows: a.unindexed_rows, afterCommitCompactFragments: a.compact_min_fragments } : {}),
+  };
 }

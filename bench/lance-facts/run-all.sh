@@ -13,4 +13,6 @@ if [[ -n ${RGW_ENDPOINT:-} ]]; then
   run q2-concurrency rgw; mv bench/lance-facts/out/q2-concurrency.txt bench/lance-facts/out/q2-concurrency-rgw.txt
   run q6-request-costs ${Q6_ARGS---big}
   run q11-commit-faults
+  run q13-read-handles rgw
+  run q13b-checkout-during-write
 fi

@@ -16,7 +16,7 @@ const hostPort = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/
 
 const positiveInt = z.number().int().positive();
 /** `maintenance.after_commit` defaults (server/runtime/maintenance.ts DEFAULT_MAINTENANCE mirrors them). */
-const AFTER_COMMIT_DEFAULTS = { enabled: true, delay_ms: 100, max_table_rows: 100_000, unindexed_rows: 4, compact_min_fragments: 16 };
+const AFTER_COMMIT_DEFAULTS = { enabled: true, delay_ms: 100, max_table_rows: 100_000, unindexed_rows: 4, compact_min_fragments: 16, max_wait_ms: 2000 };
 
 export const GraphDeclarationSchema = z.strictObject({
   /** `.pg` schema file applied when the graph is created (relative to the config file). */
@@ -150,6 +150,8 @@ export const ServerConfigSchema = z.strictObject({
           unindexed_rows: positiveInt.default(4),
           /** Compact instead once the table has this many fragments. */
           compact_min_fragments: positiveInt.default(16),
+          /** While writes are queued or running, a due pass waits for a gap up to this long (its duties hold the write queue). */
+          max_wait_ms: z.number().min(0).max(600_000).default(2000),
         })
         .default(AFTER_COMMIT_DEFAULTS),
     })

@@ -44,6 +44,12 @@ export interface MaintenanceConfig {
   afterCommitUnindexedRows: number;
   /** Compact a table once it has this many fragments (instead of rebuilding its indexes over all of them). */
   afterCommitCompactFragments: number;
+  /**
+   * While client writes are queued or running (`busy`), a due pass waits for a gap, up to
+   * this long after it was due: its duties would hold the write queue, so a burst of
+   * writes pays for fewer of them (reads during the burst scan a few more fragments).
+   */
+  afterCommitMaxWaitMs: number;
 }
 
 export const DEFAULT_MAINTENANCE: MaintenanceConfig = {
@@ -62,7 +68,11 @@ export const DEFAULT_MAINTENANCE: MaintenanceConfig = {
   afterCommitMaxRows: 100_000,
   afterCommitUnindexedRows: 4,
   afterCommitCompactFragments: 16,
+  afterCommitMaxWaitMs: 2_000,
 };
+
+/** How often a due after-commit pass looks for a gap in the writes. */
+const BUSY_POLL_MS = 10;
 
 /** What one duty did. */
 export interface DutyReport {
@@ -147,7 +157,13 @@ export class Maintenance {
   constructor(
     private readonly engine: GraphEngine,
     config: Partial<MaintenanceConfig> = {},
-    private readonly opts: { exclusive?: ExclusiveRunner; warn?: (msg: string, err?: unknown) => void; onRun?: (r: RunReport) => void } = {},
+    private readonly opts: {
+      exclusive?: ExclusiveRunner;
+      /** True while client writes are queued or running (the write queue's depth). */
+      busy?: () => boolean;
+      warn?: (msg: string, err?: unknown) => void;
+      onRun?: (r: RunReport) => void;
+    } = {},
   ) {
     this.config = { ...DEFAULT_MAINTENANCE, ...config };
   }
@@ -200,15 +216,19 @@ export class Maintenance {
     }
   }
 
-  private scheduleReact(): void {
+  private scheduleReact(dueAt = Date.now() + this.config.afterCommitDelayMs): void {
     if (this.reactTimer || this.reacting || this.stopped) return;
     this.reactTimer = setTimeout(() => {
       this.reactTimer = undefined;
+      if (this.opts.busy?.() && Date.now() - dueAt < this.config.afterCommitMaxWaitMs) {
+        this.scheduleReact(dueAt); // writes are flowing: look again for a gap
+        return;
+      }
       this.reacting = this.inLane(() => this.react()).then(() => undefined, () => undefined).finally(() => {
         this.reacting = undefined;
         if (this.touched.size > 0) this.scheduleReact();
       });
-    }, this.config.afterCommitDelayMs);
+    }, Math.max(BUSY_POLL_MS, dueAt - Date.now()));
     this.reactTimer.unref();
   }
 
@@ -497,11 +517,11 @@ function codeOf(e: unknown): string {
 /** The maintenance settings of the server config's `maintenance` section (`enabled` is the caller's). */
 export function maintenanceConfigFrom(c: {
   interval_seconds: number; compact_min_fragments: number; retention_seconds: number; run_budget_seconds: number;
-  after_commit?: { enabled: boolean; delay_ms: number; max_table_rows: number; unindexed_rows: number; compact_min_fragments: number } | undefined;
+  after_commit?: { enabled: boolean; delay_ms: number; max_table_rows: number; unindexed_rows: number; compact_min_fragments: number; max_wait_ms: number } | undefined;
 }): Partial<MaintenanceConfig> {
   const a = c.after_commit;
   return {
     intervalMs: c.interval_seconds * 1000, compactMinFragments: c.compact_min_fragments, retentionMs: c.retention_seconds * 1000, runBudgetMs: c.run_budget_seconds * 1000,
-    ...(a ? { afterCommit: a.enabled, afterCommitDelayMs: a.delay_ms, afterCommitMaxRows: a.max_table_rows, afterCommitUnindexedRows: a.unindexed_rows, afterCommitCompactFragments: a.compact_min_fragments } : {}),
+    ...(a ? { afterCommit: a.enabled, afterCommitDelayMs: a.delay_ms, afterCommitMaxRows: a.max_table_rows, afterCommitUnindexedRows: a.unindexed_rows, afterCommitCompactFragments: a.compact_min_fragments, afterCommitMaxWaitMs: a.max_wait_ms } : {}),
   };
 }

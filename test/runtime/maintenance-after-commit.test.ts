@@ -15,6 +15,7 @@ import { pinSnapshot } from "../../server/store/maintenance.ts";
 import { FaultProxy, type ProxyRecord } from "../support/fault-proxy.ts";
 import { freshPrefix, type RgwEnv } from "../support/rgw.ts";
 import { rgwSuite } from "../support/rgw-suite.ts";
+import { storeTargets } from "../store/support.ts";
 
 const SCHEMA = `node Person { name: String @key  age: I32? }`;
 const INSERT = `query q($n: String, $a: I32) { insert Person { name: $n, age: $a } }`;
@@ -96,4 +97,33 @@ rgwSuite(test, "after-commit maintenance", (env) => {
     t.true(r.reads[r.reads.length - 1]! - r.reads[0]! >= COMMITS - 2, "one more request per commit");
     t.is(r.status.indexBuilds, 0);
   });
+});
+
+test("fs: a due pass waits while writes are queued (busy), runs in the first gap, and runs anyway after max_wait", async (t) => {
+  const target = storeTargets().find((x) => x.name === "fs")!;
+  const engine = new GraphEngine(await Graph.open(target.location(), { mode: "read-write", create: true }));
+  t.teardown(() => engine.graph.close());
+  await engine.applySchema({ source: SCHEMA, actor: "t" });
+  let busy = true;
+  const m = new Maintenance(engine, { afterCommitDelayMs: 20, afterCommitUnindexedRows: 1, afterCommitMaxWaitMs: 60_000, intervalMs: 3_600_000 }, { busy: () => busy });
+  m.start();
+  t.teardown(() => m.stop());
+  await engine.mutate({ query: INSERT, params: { n: "a", a: 1 }, actor: "t" });
+  await new Promise((r) => setTimeout(r, 400));
+  t.is(m.status().runs, 0, "no pass while writes are flowing");
+  busy = false;
+  await m.settled();
+  t.is(m.status().runs, 1, "the pass ran in the gap");
+  t.is(m.status().lastRun?.trigger, "commit");
+  t.deepEqual(m.status().lastRun?.duties.map((d) => [d.duty, d.column, d.outcome]), [["index", "id,P2", "done"]]);
+  await m.stop();
+
+  busy = true;
+  const capped = new Maintenance(engine, { afterCommitDelayMs: 20, afterCommitUnindexedRows: 1, afterCommitMaxWaitMs: 200, intervalMs: 3_600_000 }, { busy: () => busy });
+  capped.start();
+  t.teardown(() => capped.stop());
+  await engine.mutate({ query: INSERT, params: { n: "b", a: 2 }, actor: "t" });
+  await capped.settled();
+  t.is(capped.status().runs, 1, "past max_wait the pass runs although writes are still flowing");
+  t.is((await engine.query({ query: READ, params: { n: "b" } })).rows.length, 1);
 });

@@ -237,6 +237,21 @@ export class LanceTables {
       // The fork holds exactly the inherited version's rows: so does its key set.
       const inherited = this.keySets.lookup(base);
       if (inherited) this.keySets.put({ ...base, lanceBranch }, new Set(inherited));
+      if (base.lanceBranch !== null) {
+        // A fork of a fork. Lance 8.0 resolves the indexes the parent line inherited from
+        // ITS parent under the parent's `tree/` (lance-facts §12: "… not found"), so every
+        // read and merge_insert that uses them fails on the new line. Drop what it
+        // inherited (a manifest-only commit each; the content is unchanged): it scans flat
+        // until maintenance rebuilds the indexes in the new line's own tree.
+        const names = (await guard(`list indexes of ${path}@${lanceBranch}`, () => table.listIndices())).map((ix) => ix.name);
+        for (const name of names) await guard(`drop inherited index ${name} of ${path}@${lanceBranch}`, () => table.dropIndex(name));
+        if (names.length > 0) {
+          const got = await table.version();
+          if (got !== version + names.length) throw new LanceInterleaved(tableKey, version + names.length, got, `another writer committed to the new fork of ${tableKey} (expected Lance version ${version + names.length}, got ${got}); retry`);
+          this.keySets.advance(path, lanceBranch, version, got, "same");
+          version = got;
+        }
+      }
     }
     const handleKey = `${path}|${lanceBranch ?? ""}`;
     try {

@@ -293,7 +293,10 @@ export class Maintenance {
           for (const col of columns) {
             const name = indexed.get(col);
             if (name === undefined) {
-              stale.push(col);
+              // A missing index waits for as many rows as a stale one: a maintenance commit
+              // moves the branch head (and with it a client's `If-Graph-Commit` precondition),
+              // so one is not spent on a table of one or two rows.
+              if ((state.rows ?? 0) >= this.config.afterCommitUnindexedRows) stale.push(col);
               continue;
             }
             const st = await table.indexStats(name);

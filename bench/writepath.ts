@@ -7,6 +7,7 @@
 //   npm run bench:writepath -- --n 5                     samples per operation
 //   npm run bench:writepath -- --tables 112 --spread all    112 tables, history round-robin over all
 //   npm run bench:writepath -- --results writepath-history --render   re-render a results file
+//   npm run bench:writepath -- --history-maintenance      maintenance runs while the history is written
 //
 // Needs RGW (`source /work/rgw/run/env`). Results merge into
 // bench/results/writepath.json (keyed by label × delay × history × tables × spread) and are rendered to
@@ -21,6 +22,7 @@ import { GraphEngine } from "../server/engine/engine.ts";
 import { keyOf, toArrow, type EntityRow } from "../server/engine/storage/columns.ts";
 import { findNode } from "../server/engine/schema/catalog.ts";
 import { GroupCommit } from "../server/runtime/group-commit.ts";
+import { SerialWriteQueue } from "../server/runtime/write-queue.ts";
 import { Maintenance } from "../server/runtime/maintenance.ts";
 import { Graph } from "../server/store/graph.ts";
 import { rgwEnv } from "../test/support/rgw.ts";
@@ -67,6 +69,8 @@ export interface ConfigResult {
   tables: number;
   /** Prior commits all to Person ("one", the default of older results) or round-robin over every table ("all"). */
   spread?: Spread;
+  /** The history was written with maintenance (after-commit passes) running, as a writer serves (`--history-maintenance`). */
+  historyMaintenance?: boolean;
   at: string;
   seconds: number;
   /** Seconds spent writing the prior history (no proxy). */
@@ -133,7 +137,7 @@ function summarize(op: string, samples: Sample[], note?: string): OpResult {
  * the group commit is NOT used, it would merge them into one entry). Returns the names
  * written to Person (the rows the measured reads and updates address).
  */
-async function growHistory(engine: GraphEngine, count: number, spread: Spread, tables: number, log: (s: string) => void): Promise<string[]> {
+async function growHistory(engine: GraphEngine, count: number, spread: Spread, tables: number, log: (s: string) => void, queue?: SerialWriteQueue): Promise<string[]> {
   const snap0 = await engine.graph.snapshot();
   const catalog = await engine.catalogOf(snap0);
   const order = spread === "one" ? ["Person"] : tableOrder(tables);
@@ -150,7 +154,9 @@ async function growHistory(engine: GraphEngine, count: number, spread: Spread, t
       const t = types[i % types.length]!;
       const base = await engine.graph.snapshot();
       const row: EntityRow = { id: `prior-${i}`, props: t.name === "Person" ? { name: `prior-${i}`, age: i } : { name: `prior-${i}` } };
-      await engine.graph.commit({ branch: "main", kind: "commit", actor: "bench", base, writes: { [keyOf(t)]: [{ kind: "add", data: toArrow(t, [row]) }] }, reads: [keyOf(t)] });
+      const commit = async () => engine.graph.commit({ branch: "main", kind: "commit", actor: "bench", base: queue ? await engine.graph.snapshot() : base, writes: { [keyOf(t)]: [{ kind: "add", data: toArrow(t, [row]) }] }, reads: [keyOf(t)] });
+      // With maintenance running during the history, commits and its duties take turns (as in a writer's write queue).
+      await (queue ? queue.run(commit) : commit());
       if (++done % 200 === 0) log(`    history ${done}/${count} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
     }
   };
@@ -161,7 +167,7 @@ async function growHistory(engine: GraphEngine, count: number, spread: Spread, t
 let seq = 0;
 const fresh = (p: string) => `${p}-${process.pid}-${++seq}`;
 
-async function runConfig(target: Target, env: NonNullable<ReturnType<typeof rgwEnv>>, c: { delayMs: number; history: number; tables: number; spread: Spread }, n: number, log: (s: string) => void): Promise<ConfigResult> {
+async function runConfig(target: Target, env: NonNullable<ReturnType<typeof rgwEnv>>, c: { delayMs: number; history: number; tables: number; spread: Spread; historyMaintenance?: boolean }, n: number, log: (s: string) => void): Promise<ConfigResult> {
   const { delayMs, history, tables, spread } = c;
   const started = Date.now();
   const load0 = loadavg()[0]!;
@@ -173,7 +179,25 @@ async function runConfig(target: Target, env: NonNullable<ReturnType<typeof rgwE
   const others = tableOrder(tables).slice(1);
   await direct.mutate({ query: `query q() { ${others.map((t) => `insert ${t} { name: "t" }`).join(" ")} }`, actor: "bench" });
   await direct.mutate({ query: INSERT, params: { n: "seed", a: 0 }, actor: "bench" });
-  const personNames = await growHistory(direct, history, spread, tables, log);
+  let historyNote: string | undefined;
+  let personNames: string[];
+  if (c.historyMaintenance) {
+    // As a writer serves: maintenance (after-commit passes) runs while the history is written.
+    const queue = new SerialWriteQueue();
+    // After-commit passes only: the timer's version cleanup publishes outside the write
+    // queue (under the table lock), so a direct commit beside it can meet a conflict that a
+    // server's group commit would retry.
+    const hm = new Maintenance(direct, { retentionMs: 3600_000, intervalMs: 3_600_000 }, { exclusive: (_b, fn) => queue.run(fn), busy: () => queue.depth > 0 });
+    hm.start();
+    personNames = await growHistory(direct, history, spread, tables, log, queue);
+    await hm.settled();
+    await hm.stop();
+    const st = hm.status();
+    historyNote = `history written with maintenance running: ${st.compactions} compactions, ${st.indexBuilds} index builds, ${st.failures} failures`;
+    log(`  ${historyNote}`);
+  } else {
+    personNames = await growHistory(direct, history, spread, tables, log);
+  }
   if (personNames.length === 0) personNames.push("seed");
   direct.graph.close();
   const setupSeconds = (Date.now() - started) / 1000;
@@ -326,11 +350,87 @@ async function runConfig(target: Target, env: NonNullable<ReturnType<typeof rgwE
     const rs: Sample[] = [];
     for (let i = 0; i < n; i++) rs.push(await measure(proxy, () => raw.add(rawRow(100_001 + i))));
     ops.push(summarize("raw LanceDB add of one row (floor)", rs));
+
+    // Maintenance running, as a writer serves (its after-commit passes): every
+    // write schedules a pass over the tables it wrote; a sample starts once the passes
+    // of the previous one settled, so it counts the operation's own requests — the
+    // passes' requests are in the note (per write, median).
+    {
+      // As in a writer: client writes and maintenance duties take turns in one write queue.
+      const queue = new SerialWriteQueue();
+      // The timer's run (compaction thresholds, version cleanup) is measured by the rows above;
+      // here only the after-commit passes run, so what the rows show is theirs.
+      const live = new Maintenance(engine, { retentionMs: 3600_000, intervalMs: 3_600_000 }, { exclusive: (_b, fn) => queue.run(fn), busy: () => queue.depth > 0 });
+      live.start();
+      const write = (req: Parameters<GraphEngine["mutate"]>[0]) => queue.run(() => engine.mutate(req));
+      const background: number[] = [];
+      const settle = async () => {
+        const m0 = proxy.mark();
+        await engine.graph.drain();
+        await live.settled();
+        await engine.graph.drain();
+        background.push(proxy.mark() - m0);
+      };
+      measured = { drain: settle };
+      const t0 = performance.now();
+      await write({ query: INSERT, params: { n: fresh("live-warm"), a: 0 }, actor: "bench" });
+      background.length = 0;
+      await settle();
+      const catchUp = `catch-up pass after the first write ${fmtNum(performance.now() - t0)} ms, ${background[0] ?? 0} requests (${live.status().lastRun?.duties.map((d) => `${d.duty}${d.column ? `(${d.column})` : ""} ${d.outcome}${d.fragmentsBefore !== undefined ? ` ${d.fragmentsBefore}→${d.fragmentsAfter ?? "?"} fragments` : ""}`).join(", ") ?? "none"})`;
+      background.length = 0;
+      const live_: Record<string, Sample[]> = { insert: [], read: [], update: [], delete: [] };
+      const bg: Record<string, number[]> = { insert: [], update: [], delete: [] };
+      const inserted: string[] = [];
+      const take = (k: string) => bg[k]!.push(background.splice(0).reduce((a, b) => a + b, 0));
+      for (let i = 0; i < n; i++) {
+        const name = fresh("live");
+        inserted.push(name);
+        live_.insert!.push(await measure(proxy, () => write({ query: INSERT, params: { n: name, a: i }, actor: "bench" })));
+        take("insert");
+        live_.read!.push(await measure(proxy, () => engine.query({ query: READ, params: { n: priorName(i) } })));
+        background.length = 0;
+        live_.update!.push(await measure(proxy, () => write({ query: UPDATE, params: { n: priorName(i), a: 3000 + i }, actor: "bench" })));
+        take("update");
+      }
+      for (const v of inserted) {
+        live_.delete!.push(await measure(proxy, () => write({ query: DELETE, params: { n: v }, actor: "bench" })));
+        take("delete");
+      }
+      // Back-to-back inserts (no settling): a duty runs in the write queue, so now and then
+      // an insert waits for one. Times only (the proxy cannot tell whose requests are whose).
+      const burst = async (): Promise<number[]> => {
+        const ms: number[] = [];
+        for (let i = 0; i < 16; i++) {
+          const t1 = performance.now();
+          await write({ query: INSERT, params: { n: fresh("burst"), a: i }, actor: "bench" });
+          ms.push(performance.now() - t1);
+        }
+        return ms.sort((a, b) => a - b);
+      };
+      measured = engine.graph;
+      const withLive = await burst();
+      await live.settled();
+      const st = live.status();
+      await live.stop();
+      const without = await burst();
+      const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
+      const burstOp: OpResult = {
+        op: "maintenance running: 16 back-to-back inserts", n: 16, p50Ms: pct(withLive, 0.5), requests: 0, byKind: {}, roundTrips: 0,
+        note: `p90 ${fmtNum(pct(withLive, 0.9))} ms, max ${fmtNum(withLive[15]!)} ms; the same burst with maintenance stopped: p50 ${fmtNum(pct(without, 0.5))}, p90 ${fmtNum(pct(without, 0.9))}, max ${fmtNum(without[15]!)} ms`,
+      };
+      const bgNote = (k: string) => `background maintenance after it: ${fmtNum(median(bg[k]!))} requests (median; max ${Math.max(...bg[k]!)})`;
+      ops.push(summarize("maintenance running: keyed single-row insert", live_.insert!, `${bgNote("insert")}; ${catchUp}; over the section ${st.compactions} compactions, ${st.indexBuilds} index builds`));
+      ops.push(summarize("maintenance running: point read by key", live_.read!));
+      ops.push(summarize("maintenance running: single-row update", live_.update!, bgNote("update")));
+      ops.push(summarize("maintenance running: single-row delete", live_.delete!, bgNote("delete")));
+      ops.push(burstOp);
+    }
     engine.graph.close();
   } finally {
     await proxy.stop();
   }
-  return { label: "", delayMs, history, tables, spread, at: new Date().toISOString(), seconds: (Date.now() - started) / 1000, setupSeconds, load: [load0, loadavg()[0]!], ops, peakRssMb: process.resourceUsage().maxRSS / 1024 };
+  if (historyNote && ops[0]) ops[0].note = [historyNote, ops[0].note].filter(Boolean).join("; ");
+  return { label: "", delayMs, history, tables, spread, ...(c.historyMaintenance ? { historyMaintenance: true } : {}), at: new Date().toISOString(), seconds: (Date.now() - started) / 1000, setupSeconds, load: [load0, loadavg()[0]!], ops, peakRssMb: process.resourceUsage().maxRSS / 1024 };
 }
 
 function parseList(v: string | undefined, dflt: number[]): number[] {
@@ -338,7 +438,7 @@ function parseList(v: string | undefined, dflt: number[]): number[] {
 }
 
 const spreadOf = (r: ConfigResult): Spread => r.spread ?? "one";
-const sameConfig = (a: ConfigResult, b: ConfigResult) => a.label === b.label && a.delayMs === b.delayMs && a.history === b.history && a.tables === b.tables && spreadOf(a) === spreadOf(b);
+const sameConfig = (a: ConfigResult, b: ConfigResult) => a.label === b.label && a.delayMs === b.delayMs && a.history === b.history && a.tables === b.tables && spreadOf(a) === spreadOf(b) && !a.historyMaintenance === !b.historyMaintenance;
 
 function render(results: ConfigResult[]): string {
   const out: string[] = [];
@@ -349,7 +449,7 @@ function render(results: ConfigResult[]): string {
   const sorted = [...results].sort((a, b) => a.label.localeCompare(b.label) || b.delayMs - a.delayMs || a.history - b.history || a.tables - b.tables || spreadOf(a).localeCompare(spreadOf(b)));
   for (const r of sorted) {
     for (const o of r.ops) {
-      out.push(`| ${r.label} | ${r.delayMs} ms | ${r.history} | ${r.tables} | ${spreadOf(r) === "one" ? "one table" : "all tables"} | ${o.op} | ${o.n} | ${fmtCounts(o.byKind)} | ${fmtNum(o.roundTrips)} | ${fmtNum(o.p50Ms)} ms | ${(o.note ?? "").replace(/\|/g, "\\|")} |`);
+      out.push(`| ${r.label} | ${r.delayMs} ms | ${r.history} | ${r.tables} | ${spreadOf(r) === "one" ? "one table" : "all tables"}${r.historyMaintenance ? " (maintenance running)" : ""} | ${o.op} | ${o.n} | ${fmtCounts(o.byKind)} | ${fmtNum(o.roundTrips)} | ${fmtNum(o.p50Ms)} ms | ${(o.note ?? "").replace(/\|/g, "\\|")} |`);
     }
   }
   out.push("");
@@ -396,7 +496,7 @@ async function main(): Promise<void> {
       for (const tables of tableCounts) {
         for (const spread of spreads as Spread[]) {
           for (const d of delays) {
-            const r = { ...(await runConfig(target, env, { delayMs: d, history: h, tables, spread }, n, log)), label };
+            const r = { ...(await runConfig(target, env, { delayMs: d, history: h, tables, spread, historyMaintenance: argv.includes("--history-maintenance") }, n, log)), label };
             for (const o of r.ops) log(`    ${o.op}: ${fmtNum(o.p50Ms)} ms, ${fmtCounts(o.byKind)}, ${o.roundTrips} RT${o.note ? `; ${o.note}` : ""}`);
             // Re-read: another run (e.g. the long-history one in another process) may have written meanwhile.
             const prior = load();

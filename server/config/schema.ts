@@ -15,6 +15,8 @@ const hostPort = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/
   .refine((s) => Number(s.slice(s.lastIndexOf(":") + 1)) <= 65535, "the port must be 0–65535");
 
 const positiveInt = z.number().int().positive();
+/** `maintenance.after_commit` defaults (server/runtime/maintenance.ts DEFAULT_MAINTENANCE mirrors them). */
+const AFTER_COMMIT_DEFAULTS = { enabled: true, delay_ms: 100, max_table_rows: 100_000, unindexed_rows: 4, compact_min_fragments: 16, max_wait_ms: 2000 };
 
 export const GraphDeclarationSchema = z.strictObject({
   /** `.pg` schema file applied when the graph is created (relative to the config file). */
@@ -134,8 +136,26 @@ export const ServerConfigSchema = z.strictObject({
       compact_min_fragments: positiveInt.default(32),
       retention_seconds: z.number().min(0).default(7 * 24 * 3600),
       run_budget_seconds: z.number().positive().default(20),
+      /**
+       * After-commit passes: a commit schedules a look at the tables it wrote `delay_ms`
+       * later (off the request path), so point reads do not scan fragments the indexes miss.
+       */
+      after_commit: z
+        .strictObject({
+          enabled: z.boolean().default(true),
+          delay_ms: z.number().min(0).max(60_000).default(100),
+          /** Larger tables wait for the timer (an index rebuild reads the indexed columns of every row). */
+          max_table_rows: positiveInt.default(100_000),
+          /** Rebuild a table's indexes once this many rows are outside them. */
+          unindexed_rows: positiveInt.default(4),
+          /** Compact instead once the table has this many fragments. */
+          compact_min_fragments: positiveInt.default(16),
+          /** While writes are queued or running, a due pass waits for a gap up to this long (its duties hold the write queue). */
+          max_wait_ms: z.number().min(0).max(600_000).default(2000),
+        })
+        .default(AFTER_COMMIT_DEFAULTS),
     })
-    .default({ enabled: true, interval_seconds: 30, compact_min_fragments: 32, retention_seconds: 7 * 24 * 3600, run_budget_seconds: 20 }),
+    .default({ enabled: true, interval_seconds: 30, compact_min_fragments: 32, retention_seconds: 7 * 24 * 3600, run_budget_seconds: 20, after_commit: AFTER_COMMIT_DEFAULTS }),
 }).superRefine((c, ctx) => {
   for (const id of Object.keys(c.graphs)) {
     if ((RESERVED_GRAPH_IDS as readonly string[]).includes(id)) ctx.addIssue({ code: "custom", path: ["graphs", id], message: `'${id}' is a reserved graph id (${RESERVED_GRAPH_IDS.join(", ")})` });

@@ -154,6 +154,7 @@ export class GraphHandles {
     const maintenance = this.opts.mode === "read-write" && this.opts.maintenance
       ? new Maintenance(engine, this.opts.maintenance, {
         exclusive: (_branch, fn) => writes.run(fn),
+        busy: () => writes.depth > 0,
         ...(this.opts.warn ? { warn: this.opts.warn } : {}),
         ...(onRun ? { onRun: (r: RunReport) => { if (handle) onRun(handle, r); } } : {}),
       })

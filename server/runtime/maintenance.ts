@@ -3,7 +3,9 @@ import type { GraphEngine } from "../engine/engine.ts";
 import { keyOf } from "../engine/storage/columns.ts";
 import { isStoreError } from "../store/errors.ts";
 import type { TableState } from "../store/manifest/entry.ts";
-import { buildIndex, cleanupVersions, compactTable, DEFAULT_CUTOFF_MARGIN_MS, DEFAULT_RETENTION_MS } from "../store/maintenance.ts";
+import type { CommittedTables } from "../store/graph.ts";
+import { Snapshot } from "../store/snapshot.ts";
+import { buildIndex, cleanupVersions, compactTable, DEFAULT_CUTOFF_MARGIN_MS, DEFAULT_RETENTION_MS, refreshIndexes } from "../store/maintenance.ts";
 
 /**
  * When the duties of one graph run and how much each run may do. Every threshold is
@@ -29,6 +31,25 @@ export interface MaintenanceConfig {
   runBudgetMs: number;
   /** At most this many table-changing duties (compactions, index builds) per run. */
   maxDutiesPerRun: number;
+  /**
+   * After-commit duties: a commit to a table schedules a look at that table
+   * `afterCommitDelayMs` later (commits meanwhile join the same pass), off the request
+   * path, so the tables clients write stay covered by their indexes between timer runs.
+   */
+  afterCommit: boolean;
+  afterCommitDelayMs: number;
+  /** Only tables with at most this many rows get after-commit duties (larger ones wait for the timer: their rebuilds cost more). */
+  afterCommitMaxRows: number;
+  /** Rebuild a table's indexes once this many of its rows are outside them (each single-row commit adds one fragment a point read scans). */
+  afterCommitUnindexedRows: number;
+  /** Compact a table once it has this many fragments (instead of rebuilding its indexes over all of them). */
+  afterCommitCompactFragments: number;
+  /**
+   * While client writes are queued or running (`busy`), a due pass waits for a gap, up to
+   * this long after it was due: its duties would hold the write queue, so a burst of
+   * writes pays for fewer of them (reads during the burst scan a few more fragments).
+   */
+  afterCommitMaxWaitMs: number;
 }
 
 export const DEFAULT_MAINTENANCE: MaintenanceConfig = {
@@ -42,7 +63,16 @@ export const DEFAULT_MAINTENANCE: MaintenanceConfig = {
   cleanupIntervalMs: 10 * 60_000,
   runBudgetMs: 20_000,
   maxDutiesPerRun: 8,
+  afterCommit: true,
+  afterCommitDelayMs: 100,
+  afterCommitMaxRows: 100_000,
+  afterCommitUnindexedRows: 4,
+  afterCommitCompactFragments: 16,
+  afterCommitMaxWaitMs: 2_000,
 };
+
+/** How often a due after-commit pass looks for a gap in the writes. */
+const BUSY_POLL_MS = 10;
 
 /** What one duty did. */
 export interface DutyReport {
@@ -70,6 +100,8 @@ export interface RunReport {
   duties: DutyReport[];
   /** Set when the run itself failed (reading the head, say); duties that ran are listed. */
   error?: { code: string; message: string };
+  /** What started it: the interval timer (or `runOnce`), or commits (the after-commit pass). */
+  trigger?: "timer" | "commit";
 }
 
 /** The status a server exposes (and turns into metrics). */
@@ -112,13 +144,26 @@ export class Maintenance {
   private timer: NodeJS.Timeout | undefined;
   private current: Promise<RunReport> | undefined;
   private stopped = false;
+  /** Runs and after-commit passes take turns (one at a time per graph). */
+  private lane: Promise<unknown> = Promise.resolve();
+  /** Tables commits wrote since the last after-commit pass: branch → table keys. */
+  private touched = new Map<string, Set<string>>();
+  private reactTimer: NodeJS.Timeout | undefined;
+  private reacting: Promise<void> | undefined;
+  private unsubscribe: (() => void) | undefined;
   private lastCleanupMs = 0;
   private readonly state: MaintenanceStatus = { running: false, runs: 0, compactions: 0, indexBuilds: 0, versionsRemoved: 0, failures: 0, lastRun: null };
 
   constructor(
     private readonly engine: GraphEngine,
     config: Partial<MaintenanceConfig> = {},
-    private readonly opts: { exclusive?: ExclusiveRunner; warn?: (msg: string, err?: unknown) => void; onRun?: (r: RunReport) => void } = {},
+    private readonly opts: {
+      exclusive?: ExclusiveRunner;
+      /** True while client writes are queued or running (the write queue's depth). */
+      busy?: () => boolean;
+      warn?: (msg: string, err?: unknown) => void;
+      onRun?: (r: RunReport) => void;
+    } = {},
   ) {
     this.config = { ...DEFAULT_MAINTENANCE, ...config };
   }
@@ -128,18 +173,69 @@ export class Maintenance {
     return structuredClone(this.state);
   }
 
-  /** Starts the periodic runs (the timer does not keep the process alive). */
+  /**
+   * Starts the periodic runs and, with `afterCommit`, the after-commit passes (neither
+   * timer keeps the process alive).
+   */
   start(): void {
     this.stopped = false;
     this.schedule(this.config.intervalMs);
+    if (this.config.afterCommit && !this.unsubscribe) this.unsubscribe = this.engine.graph.onCommitted((c) => this.noteCommit(c));
   }
 
-  /** Stops scheduling and waits for a run in progress. */
+  /** Stops scheduling and waits for a run or pass in progress. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.reactTimer) clearTimeout(this.reactTimer);
+    this.reactTimer = undefined;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.touched.clear();
     await this.current?.catch(() => undefined);
+    await this.reacting?.catch(() => undefined);
+  }
+
+  /**
+   * Records a published commit; the tables it wrote get an after-commit pass soon. Only
+   * schedules (a timer): never any I/O on the committing request's path.
+   */
+  noteCommit(c: CommittedTables): void {
+    if (this.stopped || !this.config.afterCommit || c.kind === "maintenance" || c.tables.length === 0) return;
+    const set = this.touched.get(c.branch) ?? this.touched.set(c.branch, new Set()).get(c.branch)!;
+    for (const t of c.tables) set.add(t);
+    this.scheduleReact();
+  }
+
+  /** Resolves once no after-commit pass is scheduled or running (tests, benchmarks, drain). */
+  async settled(): Promise<void> {
+    while (this.reactTimer || this.reacting) {
+      if (this.reacting) await this.reacting.catch(() => undefined);
+      else await new Promise((r) => setTimeout(r, Math.max(1, this.config.afterCommitDelayMs)));
+    }
+  }
+
+  private scheduleReact(dueAt = Date.now() + this.config.afterCommitDelayMs): void {
+    if (this.reactTimer || this.reacting || this.stopped) return;
+    this.reactTimer = setTimeout(() => {
+      this.reactTimer = undefined;
+      if (this.opts.busy?.() && Date.now() - dueAt < this.config.afterCommitMaxWaitMs) {
+        this.scheduleReact(dueAt); // writes are flowing: look again for a gap
+        return;
+      }
+      this.reacting = this.inLane(() => this.react()).then(() => undefined, () => undefined).finally(() => {
+        this.reacting = undefined;
+        if (this.touched.size > 0) this.scheduleReact();
+      });
+    }, Math.max(BUSY_POLL_MS, dueAt - Date.now()));
+    this.reactTimer.unref();
+  }
+
+  private inLane<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lane.then(fn, fn);
+    this.lane = run.catch(() => undefined);
+    return run;
   }
 
   private schedule(ms: number): void {
@@ -152,14 +248,94 @@ export class Maintenance {
 
   /** One run now (or the one in progress). Never rejects: failures are in the report. */
   runOnce(): Promise<RunReport> {
-    this.current ??= this.run().finally(() => (this.current = undefined));
+    this.current ??= this.inLane(() => this.run()).finally(() => (this.current = undefined));
     return this.current;
+  }
+
+  /**
+   * The after-commit pass over the tables commits wrote since the last one. Per table
+   * (owned by its branch, at most `afterCommitMaxRows` rows): compact once it has
+   * `afterCommitCompactFragments` fragments (compaction also folds every fragment into
+   * the existing indexes); else rebuild the indexes that miss at least
+   * `afterCommitUnindexedRows` rows, and build missing ones — one maintenance commit,
+   * no data rewritten. Looking costs at most one request per table (fragment stats);
+   * the duties run in the write queue like every table-changing duty.
+   */
+  private async react(): Promise<void> {
+    const work = this.touched;
+    this.touched = new Map();
+    if (this.stopped) return;
+    const t0 = Date.now();
+    const report: RunReport = { startedAt: new Date(t0).toISOString(), durationMs: 0, truncated: false, duties: [], trigger: "commit" };
+    const graph = this.engine.graph;
+    try {
+      // What to do is decided on the head this handle last saw (its own commits: no head
+      // check); each duty then commits on a fresh snapshot like every maintenance commit.
+      const known = graph.log.lastKnown;
+      for (const [branch, tables] of work) {
+        const view = known && (await graph.log.branch(known, branch));
+        if (!known || !view) continue; // deleted since its commit
+        const snap = new Snapshot(graph.tables, branch, view.record, view.entry, known.seq, false);
+        const catalog = await this.engine.catalogOf(snap);
+        for (const tableKey of tables) {
+          if (report.duties.length >= this.config.maxDutiesPerRun || Date.now() - t0 > this.config.runBudgetMs) {
+            report.truncated = true;
+            (this.touched.get(branch) ?? this.touched.set(branch, new Set()).get(branch)!).add(tableKey);
+            continue;
+          }
+          const state = snap.tableState(tableKey);
+          if (!state || state.owner !== snap.record.id || state.rows === 0 || (state.rows ?? Infinity) > this.config.afterCommitMaxRows) continue;
+          const columns = indexedColumns(catalog, tableKey);
+          if (columns.length === 0) continue;
+          const table = await graph.tables.read(state);
+          const indexed = new Map((await table.listIndices()).map((ix) => [ix.columns[0]!, ix.name]));
+          const stale: string[] = [];
+          for (const col of columns) {
+            const name = indexed.get(col);
+            if (name === undefined) {
+              // A missing index waits for as many rows as a stale one: a maintenance commit
+              // moves the branch head (and with it a client's `If-Graph-Commit` precondition),
+              // so one is not spent on a table of one or two rows.
+              if ((state.rows ?? 0) >= this.config.afterCommitUnindexedRows) stale.push(col);
+              continue;
+            }
+            const st = await table.indexStats(name);
+            if (st && st.numUnindexedRows >= this.config.afterCommitUnindexedRows) stale.push(col);
+          }
+          if (stale.length === 0) continue;
+          const stats = await table.stats();
+          const fragments = stats.fragmentStats.numFragments;
+          const c: Candidate = { branch, tableKey, state, columns };
+          if (fragments >= this.config.afterCommitCompactFragments) {
+            report.duties.push(await this.compactDuty(c, fragments, stats.totalBytes));
+            // Compaction folds new fragments into existing indexes; a missing one still needs building.
+            const missing = columns.filter((col) => !indexed.has(col));
+            if (missing.length > 0) report.duties.push(await this.indexDuty(c, missing));
+          } else {
+            report.duties.push(await this.indexDuty(c, stale));
+          }
+        }
+      }
+    } catch (e) {
+      report.error = { code: codeOf(e), message: (e as Error)?.message ?? String(e) };
+      this.state.failures++;
+      this.opts.warn?.("after-commit maintenance failed", e);
+    }
+    report.durationMs = Date.now() - t0;
+    if (report.duties.length === 0 && !report.error) return; // nothing to do: not a run
+    this.state.runs++;
+    this.state.lastRun = report;
+    try {
+      this.opts.onRun?.(report);
+    } catch (e) {
+      this.opts.warn?.("maintenance run observer failed", e);
+    }
   }
 
   private async run(): Promise<RunReport> {
     const t0 = Date.now();
     this.state.running = true;
-    const report: RunReport = { startedAt: new Date(t0).toISOString(), durationMs: 0, truncated: false, duties: [] };
+    const report: RunReport = { startedAt: new Date(t0).toISOString(), durationMs: 0, truncated: false, duties: [], trigger: "timer" };
     try {
       const graph = this.engine.graph;
       let changes = 0;
@@ -191,18 +367,7 @@ export class Maintenance {
           break;
         }
         changes++;
-        const c = p.c;
-        report.duties.push(await this.duty({ duty: "compact", branch: c.branch, table: c.tableKey, fragmentsBefore: p.fragments, bytesBefore: p.bytes }, async (r) => {
-          const out = await this.exclusive(c.branch, () => compactTable(graph, c.branch, c.tableKey));
-          if (!out.committed) return (r.outcome = "noop");
-          this.state.compactions++;
-          const after = await this.statsAt(c.branch, c.tableKey);
-          if (after) {
-            r.fragmentsAfter = after.fragmentStats.numFragments;
-            r.bytesAfter = after.totalBytes;
-          }
-          return "done";
-        }));
+        report.duties.push(await this.compactDuty(p.c, p.fragments, p.bytes));
       }
       indexing: for (const p of [...planned].sort((x, y) => y.fragments - x.fragments)) {
         for (const col of p.missing) {
@@ -211,7 +376,7 @@ export class Maintenance {
             break indexing;
           }
           changes++;
-          report.duties.push(await this.indexDuty(p.c, col));
+          report.duties.push(await this.indexDuty(p.c, [col]));
         }
       }
       for (const p of planned) {
@@ -222,7 +387,7 @@ export class Maintenance {
           const st = await p.table.indexStats(name);
           if (st && st.numUnindexedRows >= this.config.indexMaxUnindexedRows) {
             changes++;
-            report.duties.push(await this.indexDuty(p.c, col));
+            report.duties.push(await this.indexDuty(p.c, [col]));
           }
         }
       }
@@ -256,9 +421,26 @@ export class Maintenance {
     return report;
   }
 
-  private indexDuty(c: Candidate, column: string): Promise<DutyReport> {
-    return this.duty({ duty: "index", branch: c.branch, table: c.tableKey, column }, async () => {
-      const out = await this.exclusive(c.branch, () => buildIndex(this.engine.graph, c.branch, c.tableKey, column, "btree"));
+  private compactDuty(c: Candidate, fragmentsBefore: number, bytesBefore: number): Promise<DutyReport> {
+    const graph = this.engine.graph;
+    return this.duty({ duty: "compact", branch: c.branch, table: c.tableKey, fragmentsBefore, bytesBefore }, async (r) => {
+      const out = await this.exclusive(c.branch, () => compactTable(graph, c.branch, c.tableKey));
+      if (!out.committed) return "noop";
+      this.state.compactions++;
+      const after = await this.statsAt(c.branch, c.tableKey);
+      if (after) {
+        r.fragmentsAfter = after.fragmentStats.numFragments;
+        r.bytesAfter = after.totalBytes;
+      }
+      return "done";
+    });
+  }
+
+  /** Builds or rebuilds btree indexes on `columns` of one table (one maintenance commit). */
+  private indexDuty(c: Candidate, columns: string[]): Promise<DutyReport> {
+    const graph = this.engine.graph;
+    return this.duty({ duty: "index", branch: c.branch, table: c.tableKey, column: columns.join(",") }, async () => {
+      const out = await this.exclusive(c.branch, () => (columns.length === 1 ? buildIndex(graph, c.branch, c.tableKey, columns[0]!, "btree") : refreshIndexes(graph, c.branch, c.tableKey, columns)));
       if (!out.committed) return "noop";
       this.state.indexBuilds++;
       return "done";
@@ -336,6 +518,13 @@ function codeOf(e: unknown): string {
 }
 
 /** The maintenance settings of the server config's `maintenance` section (`enabled` is the caller's). */
-export function maintenanceConfigFrom(c: { interval_seconds: number; compact_min_fragments: number; retention_seconds: number; run_budget_seconds: number }): Partial<MaintenanceConfig> {
-  return { intervalMs: c.interval_seconds * 1000, compactMinFragments: c.compact_min_fragments, retentionMs: c.retention_seconds * 1000, runBudgetMs: c.run_budget_seconds * 1000 };
+export function maintenanceConfigFrom(c: {
+  interval_seconds: number; compact_min_fragments: number; retention_seconds: number; run_budget_seconds: number;
+  after_commit?: { enabled: boolean; delay_ms: number; max_table_rows: number; unindexed_rows: number; compact_min_fragments: number; max_wait_ms: number } | undefined;
+}): Partial<MaintenanceConfig> {
+  const a = c.after_commit;
+  return {
+    intervalMs: c.interval_seconds * 1000, compactMinFragments: c.compact_min_fragments, retentionMs: c.retention_seconds * 1000, runBudgetMs: c.run_budget_seconds * 1000,
+    ...(a ? { afterCommit: a.enabled, afterCommitDelayMs: a.delay_ms, afterCommitMaxRows: a.max_table_rows, afterCommitUnindexedRows: a.unindexed_rows, afterCommitCompactFragments: a.compact_min_fragments, afterCommitMaxWaitMs: a.max_wait_ms } : {}),
+  };
 }

@@ -127,6 +127,29 @@ export function validateIdempotencyKey(key: string): void {
   }
 }
 
+/** How many maintenance commits on top of the expected one `If-Graph-Commit` looks through. */
+const PRECONDITION_MAINTENANCE_DEPTH = 16;
+
+/**
+ * `Omnigraph-If-Graph-Commit`: is the branch still at `expected`? Yes when its head is
+ * `expected`, or when only maintenance commits (compaction, index builds, version
+ * cleanup: the same rows, proven by the store) were published on the branch since —
+ * they do not change what the client read, and after-commit maintenance publishes one
+ * every few writes. Reads back at most {@link PRECONDITION_MAINTENANCE_DEPTH} entries,
+ * only when the head differs.
+ */
+async function headIsLogically(graph: Graph, view: BranchView, expected: string): Promise<boolean> {
+  if (view.record.head === expected) return true;
+  let entry = view.entry;
+  for (let i = 0; i < PRECONDITION_MAINTENANCE_DEPTH && entry.kind === "maintenance" && entry.branch === view.entry.branch; i++) {
+    const parent = entry.parents[0];
+    if (parent === undefined) return false;
+    if (entry.parentCommits[0] === expected) return true;
+    entry = await graph.log.read(parent);
+  }
+  return false;
+}
+
 async function commitOnce(graph: Graph, req: CommitRequest): Promise<CommitResult> {
   const writeKeys = Object.keys(req.writes);
   if (writeKeys.length === 0 && req.schema === undefined && !req.force) return { changed: false, entry: undefined };
@@ -137,7 +160,7 @@ async function commitOnce(graph: Graph, req: CommitRequest): Promise<CommitResul
   const head0 = graph.log.lastKnown ?? (await graph.log.head());
   const view0 = head0 && (await graph.log.branch(head0, req.branch));
   if (!view0) throw new StoreError("ERR_BRANCH_NOT_FOUND", `branch '${req.branch}' not found`, { branch: req.branch });
-  if (req.expectCommit !== undefined && view0.record.head !== req.expectCommit) {
+  if (req.expectCommit !== undefined && !(await headIsLogically(graph, view0, req.expectCommit))) {
     throw new GraphCommitPreconditionFailed(req.expectCommit, view0.record.head);
   }
   checkRebase(req.base, view0, writeKeys, req.reads);
@@ -452,7 +475,7 @@ export async function publish(
     build: async (head) => {
       const view = await graph.log.branch(head, req.branch);
       if (!view) throw new StoreError("ERR_BRANCH_NOT_FOUND", `branch '${req.branch}' was deleted while this commit was in flight`, { branch: req.branch });
-      if (req.expectCommit !== undefined && view.record.head !== req.expectCommit) {
+      if (req.expectCommit !== undefined && !(await headIsLogically(graph, view, req.expectCommit))) {
         throw new GraphCommitPreconditionFailed(req.expectCommit, view.record.head);
       }
       checkRebase(req.base, view, writeKeys, req.reads);

@@ -50,6 +50,14 @@ export interface OpenOptions {
  * const g = await Graph.open(locateGraph(layout, "acme", "social"), { mode: "read-write", create: true });
  * const snap = await g.snapshot({ branch: "main" });
  */
+/** What {@link Graph.onCommitted} listeners hear about a published commit. */
+export interface CommittedTables {
+  branch: string;
+  kind: CommitRequest["kind"];
+  /** Table keys the commit wrote (ops, drops or adopted states). */
+  tables: string[];
+}
+
 export class Graph {
   readonly log: ManifestLog;
   readonly tables: LanceTables;
@@ -66,6 +74,7 @@ export class Graph {
   private readonly unknownOutcomes = new Map<string, string>();
   /** What commits leave for after their acknowledgement (hint CAS, sidecar delete). */
   readonly afterCommit: AfterCommitChain;
+  private readonly committedListeners = new Set<(c: CommittedTables) => void>();
 
   private constructor(readonly loc: GraphLocation, readonly mode: OpenMode, private readonly warnFn: OpenOptions["warn"], window: IdempotencyWindow | undefined) {
     this.log = new ManifestLog(loc);
@@ -271,7 +280,34 @@ export class Graph {
   }
 
   commit(req: CommitRequest): Promise<CommitResult> {
-    return commit(this, req);
+    const p = commit(this, req);
+    if (this.committedListeners.size === 0) return p;
+    return p.then((r) => {
+      if (r.changed && !r.replayed) this.notifyCommitted({ branch: req.branch, kind: req.kind, tables: Object.keys(req.writes) });
+      return r;
+    });
+  }
+
+  /**
+   * Calls `fn` after every commit this handle publishes (not replays, not no-ops), with
+   * the branch, entry kind and the tables it wrote. For work that reacts to commits off
+   * the request path (after-commit maintenance): `fn` runs synchronously on the commit's
+   * return, so it must only schedule; its errors are logged, never thrown to the caller.
+   * Returns the unsubscribe function.
+   */
+  onCommitted(fn: (c: CommittedTables) => void): () => void {
+    this.committedListeners.add(fn);
+    return () => this.committedListeners.delete(fn);
+  }
+
+  private notifyCommitted(c: CommittedTables): void {
+    for (const fn of this.committedListeners) {
+      try {
+        fn(c);
+      } catch (e) {
+        this.warn("a commit listener failed", e);
+      }
+    }
   }
 
   createBranch(name: string, opts: branches.BranchWriteOptions & { from?: string; fromCommit?: string }): Promise<ManifestEntry> {

@@ -38,6 +38,15 @@ export async function buildIndex(graph: Graph, branch: string, table: string, co
   return maintenanceCommit(graph, branch, table, [{ kind: "create_index", column, index }]);
 }
 
+/**
+ * Builds (or rebuilds, covering every fragment) btree indexes on several columns of a
+ * branch's table in ONE maintenance commit (one Lance version per column). No data is
+ * rewritten: the cost is reading those columns of every fragment.
+ */
+export async function refreshIndexes(graph: Graph, branch: string, table: string, columns: string[]): Promise<{ committed: boolean; version: number | undefined }> {
+  return maintenanceCommit(graph, branch, table, columns.map((column) => ({ kind: "create_index", column, index: "btree" })));
+}
+
 async function maintenanceCommit(graph: Graph, branch: string, table: string, ops: TableOp[]): Promise<{ committed: boolean; version: number | undefined }> {
   const base = await graph.snapshot({ branch });
   if (!base.tableState(table)) throw new StoreError("ERR_TABLE_NOT_FOUND", `table ${table} is not part of branch ${branch}`, { table });

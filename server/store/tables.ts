@@ -78,6 +78,8 @@ export class LanceTables {
   private conn: Promise<lancedb.Connection> | undefined;
   private readonly readHandles = new Map<string, Promise<lancedb.Table>>();
   private readonly writeHandles = new Map<string, { table: lancedb.Table; version: number }>();
+  /** One handle per dataset that later versions of any of its lines are checked out from ({@link openAt}). */
+  private readonly anchors = new Map<string, Promise<lancedb.Table>>();
   /** Which ids each table holds at the version this handle last wrote or loaded (key-sets.ts). */
   readonly keySets = new TableKeySets();
 
@@ -143,11 +145,7 @@ export class LanceTables {
     let h = this.readHandles.get(key);
     if (!h) {
       if (this.readHandles.size >= READ_HANDLES_MAX) this.readHandles.delete(this.readHandles.keys().next().value!);
-      h = this.db().then((db) =>
-        db.openTable(tableNameOf(state.path), undefined, {
-          ...(state.lanceBranch ? { branch: state.lanceBranch } : {}),
-          version: state.version,
-        }));
+      h = this.openAt(state);
       h.catch(() => this.readHandles.delete(key));
       this.readHandles.set(key, h);
     } else {
@@ -163,6 +161,29 @@ export class LanceTables {
       }
       throw lanceError(what, e);
     }
+  }
+
+  /**
+   * Opens a read-only handle pinned at `state`. With a handle of the same dataset
+   * already open in this process, a checkout through it (`branches().checkout`) costs one
+   * HEAD of the version's manifest (plus its GET when the session has not seen it; the
+   * handle that wrote a version has) instead of `openTable`'s LIST of `_versions/` + GET
+   * of the latest manifest + HEAD, all sequential (docs/design/lance-facts.md, Q13).
+   * Every commit makes a new version, so a warm reader pays this once per write.
+   */
+  private async openAt(state: TableState): Promise<lancedb.Table> {
+    const anchor = this.writeHandles.get(`${state.path}|${state.lanceBranch ?? ""}`)?.table ?? (await this.anchors.get(state.path)?.catch(() => undefined));
+    if (anchor?.isOpen()) return (await anchor.branches()).checkout(state.lanceBranch ?? "main", state.version);
+    const db = await this.db();
+    const opened = db.openTable(tableNameOf(state.path), undefined, {
+      ...(state.lanceBranch ? { branch: state.lanceBranch } : {}),
+      version: state.version,
+    });
+    if (!this.anchors.has(state.path)) {
+      this.anchors.set(state.path, opened);
+      opened.catch(() => this.anchors.delete(state.path));
+    }
+    return opened;
   }
 
   /**
@@ -251,6 +272,21 @@ export class LanceTables {
       // The fork holds exactly the inherited version's rows: so does its key set.
       const inherited = this.keySets.lookup(base);
       if (inherited) this.keySets.put({ ...base, lanceBranch }, new Set(inherited));
+      if (base.lanceBranch !== null) {
+        // A fork of a fork. Lance 8.0 resolves the indexes the parent line inherited from
+        // ITS parent under the parent's `tree/` (lance-facts §12: "… not found"), so every
+        // read and merge_insert that uses them fails on the new line. Drop what it
+        // inherited (a manifest-only commit each; the content is unchanged): it scans flat
+        // until maintenance rebuilds the indexes in the new line's own tree.
+        const names = (await guard(`list indexes of ${path}@${lanceBranch}`, () => table.listIndices())).map((ix) => ix.name);
+        for (const name of names) await guard(`drop inherited index ${name} of ${path}@${lanceBranch}`, () => table.dropIndex(name));
+        if (names.length > 0) {
+          const got = await table.version();
+          if (got !== version + names.length) throw new LanceInterleaved(tableKey, version + names.length, got, `another writer committed to the new fork of ${tableKey} (expected Lance version ${version + names.length}, got ${got}); retry`);
+          this.keySets.advance(path, lanceBranch, version, got, "same");
+          version = got;
+        }
+      }
     }
     const handleKey = `${path}|${lanceBranch ?? ""}`;
     try {
@@ -329,15 +365,19 @@ export class LanceTables {
           return (await table.dropColumns(op.names)).version;
         case "create_index":
         case "compact": {
-          // Maintenance ops may take several Lance commits (compaction: ReserveFragments
-          // then Rewrite; an index build may merge deltas), and Lance rebases them over any
-          // data commit that lands in between — an update or an upsert keeps the row count,
+          // Compaction takes several Lance commits (ReserveFragments then Rewrite), and
+          // Lance rebases them over any data commit that lands in between — an update or an upsert keeps the row count,
           // so neither version density nor counts can tell. They must not change content at
           // all, so the proof is the content itself: the multiset of rows before and after
           // must be identical (an O(table) scan, the same order as the rewrite). This
           // catches any foreign writer, also one in another process that lost its lease;
           // in-process writers are kept out by the table lock (`apply`).
-          const digestBefore = await contentDigest(table);
+          // An index build is ONE Lance commit (q1/q10) instead: landing exactly on before+1 means
+          // nothing interleaved (a foreign commit would have pushed it to before+2 or
+          // later), so its content is `before`'s — proven by the version alone, without
+          // the two O(table) scans (the after-commit index refresh runs every few commits).
+          // Anything else is treated as interleaved: nothing is published, a later run retries.
+          const digestBefore = op.kind === "compact" ? await contentDigest(table) : undefined;
           if (op.kind === "compact") {
             // Keep every old version: cleanup is a separate, reference-aware job.
             await table.optimize({ cleanupOlderThan: new Date(0) });
@@ -351,6 +391,10 @@ export class LanceTables {
             await table.createIndex(op.column, { config, replace: true });
           }
           const got = await table.version();
+          if (op.kind === "create_index") {
+            if (got === before + 1) return got;
+            throw new LanceInterleaved(tableKey, before + 1, got, `another writer committed to ${tableKey} during an index build (expected Lance version ${before + 1}, got ${got}); nothing was published; retry later`);
+          }
           if (got !== before && (await contentDigest(table)) !== digestBefore) {
             throw new LanceInterleaved(tableKey, before, got, `another writer committed to ${tableKey} during ${op.kind === "compact" ? "compaction" : "an index build"} (the result's rows differ from version ${before}); nothing was published; retry later`);
           }
@@ -427,6 +471,7 @@ export class LanceTables {
     this.keySets.clear();
     this.readHandles.clear();
     this.writeHandles.clear();
+    this.anchors.clear();
     this.conn = undefined;
   }
 }

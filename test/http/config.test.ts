@@ -5,6 +5,7 @@ import test from "ava";
 import { loadConfig } from "../../server/config/load.ts";
 import { ServerConfigSchema } from "../../server/config/schema.ts";
 import { isConfigError } from "../../server/config/errors.ts";
+import { maintenanceConfigFrom } from "../../server/runtime/maintenance.ts";
 
 function tmpFile(name: string, text: string): string {
   const dir = mkdtempSync(join(tmpdir(), "og-config-"));
@@ -103,4 +104,14 @@ test("the schema is strict at every level and accepts the contract's full exampl
   const open = ServerConfigSchema.safeParse({ ...full, tenancy: { layout: "bucket-per-tenant", bucket_template: "fs:///tmp/og-{tenant}" }, auth: { ...full.auth, unauthenticated: true } });
   t.false(open.success);
   t.deepEqual(open.error?.issues.map((i) => i.path.join(".")), ["auth.unauthenticated"]);
+});
+
+test("maintenance.after_commit: defaults, a file's values reach the maintenance settings, unknown keys are named", (t) => {
+  const dflt = loadConfig({ env: {} }).config.maintenance;
+  t.deepEqual(dflt.after_commit, { enabled: true, delay_ms: 100, max_table_rows: 100_000, unindexed_rows: 4, compact_min_fragments: 16, max_wait_ms: 2000 });
+  const file = tmpFile("m.yaml", "version: 1\nmaintenance: { after_commit: { enabled: false, delay_ms: 5, unindexed_rows: 8, max_wait_ms: 0 } }\n");
+  const m = maintenanceConfigFrom(loadConfig({ env: {}, file }).config.maintenance);
+  t.like(m, { afterCommit: false, afterCommitDelayMs: 5, afterCommitUnindexedRows: 8, afterCommitMaxWaitMs: 0, afterCommitMaxRows: 100_000, afterCommitCompactFragments: 16 });
+  const bad = tmpFile("b.yaml", "version: 1\nmaintenance: { after_commit: { unindexed: 3 } }\n");
+  t.is(keyOf(() => loadConfig({ env: {}, file: bad })), "ERR_CONFIG_INVALID:maintenance.after_commit.unindexed");
 });

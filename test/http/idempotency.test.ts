@@ -22,8 +22,10 @@ const PEOPLE = "query people() { match { $p: Person } return { $p.name, $p.age }
 
 test.before(async (t) => {
   t.timeout(180_000);
-  // A wide group-commit window so concurrent requests share one batch entry.
-  const dir = writeConfig("version: 1\ngraphs:\n  g: { schema: ./s.pg }\ngroup_commit: { window_ms: 50 }\npolicy: { bundle: ./policy.yaml }\n", { "s.pg": SCHEMA, "policy.yaml": POLICY });
+  // A wide group-commit window so concurrent requests share one batch entry. No
+  // after-commit maintenance: its commits move the head these tests compare to prove that
+  // a refused request committed nothing.
+  const dir = writeConfig("version: 1\ngraphs:\n  g: { schema: ./s.pg }\ngroup_commit: { window_ms: 50 }\nmaintenance: { after_commit: { enabled: false } }\npolicy: { bundle: ./policy.yaml }\n", { "s.pg": SCHEMA, "policy.yaml": POLICY });
   t.context.s = await serve(undefined, ["--config", dir, "--store", `fs://${tmpDir()}`], { OMNIGRAPH_SERVER_BEARER_TOKENS_JSON: JSON.stringify({ alice: TOKEN }) });
 });
 

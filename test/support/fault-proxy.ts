@@ -27,6 +27,10 @@ export interface ProxyRecord {
   bytes: number;
   /** Conditional headers sent (`If-None-Match:*`, `If-Match:<etag>`) and injected faults. */
   cond: string | undefined;
+  /** The `Range` header of a ranged GET (`bytes=a-b`), when sent. */
+  range?: string;
+  /** Request body bytes the client declared (`Content-Length`), when sent. */
+  sentBytes?: number;
   /** When the request arrived and when its response ended (performance.now() ms; end undefined while open). */
   start: number;
   end: number | undefined;
@@ -187,6 +191,8 @@ export class FaultProxy {
       // keep the raw path
     }
     const rec: ProxyRecord = { kind, method, path, status: undefined, bytes: 0, cond: undefined, start: performance.now(), end: undefined };
+    if (typeof req.headers.range === "string") rec.range = req.headers.range;
+    if (req.headers["content-length"] !== undefined) rec.sentBytes = Number(req.headers["content-length"]);
     res.on("close", () => (rec.end ??= performance.now()));
     this.log.push(rec);
     const fault = this.take(method, path);

@@ -59,29 +59,6 @@ function sameState(a: Snapshot["state"], b: NonNullable<Snapshot["state"]>): boo
   return true;
 }
 
-/** How many of a branch's commits a merge reads to see that they are all maintenance. */
-const MAINTENANCE_WALK_MAX = 64;
-
-/**
- * True when every commit on `snap`'s branch after `baseSeq` is a maintenance commit
- * (compaction, index builds, version cleanup: verified to keep the rows) or the
- * branch's creation. Automatic
- * maintenance runs on the server's own schedule, so without this a merge's outcome
- * (fast-forward or three-way) would depend on whether a duty happened to run in
- * between. Walks the branch's first-parent chain, at most {@link MAINTENANCE_WALK_MAX}
- * entries (cached after the first read); anything else, or a longer chain, is "changed".
- */
-async function onlyMaintenanceSince(graph: GraphEngine["graph"], snap: Snapshot, baseSeq: number): Promise<boolean> {
-  let seq = snap.record.seq;
-  for (let steps = 0; seq > baseSeq && steps < MAINTENANCE_WALK_MAX; steps++) {
-    const e = await graph.log.read(seq);
-    // A branch's own creation carries its source's state unchanged: walk through it too.
-    if ((e.kind !== "maintenance" && e.kind !== "branch_create") || e.parents[0] === undefined) return false;
-    seq = e.parents[0];
-  }
-  return seq === baseSeq;
-}
-
 function sameRow(a: EntityRow, b: EntityRow): boolean {
   if (a.src !== b.src || a.dst !== b.dst) return false;
   const keys = new Set([...Object.keys(a.props), ...Object.keys(b.props)]);
@@ -134,7 +111,7 @@ export async function mergeBranches(
 
   const baseState = (await graph.log.read(baseSeq)).state;
   const unchangedSince = async (snap: Snapshot) =>
-    baseSeq === snap.record.seq || (baseState !== null && sameState(snap.state, baseState)) || (await onlyMaintenanceSince(graph, snap, baseSeq));
+    baseSeq === snap.record.seq || (baseState !== null && sameState(snap.state, baseState)) || (await graph.log.onlyRowPreservingSince(snap.record.seq, baseSeq));
   if (await unchangedSince(src)) {
     result = out("already_up_to_date", null);
   } else if (await unchangedSince(tgt)) {

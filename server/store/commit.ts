@@ -6,7 +6,7 @@ import { findOwnEntry, publishEntry, PublishOutcomeUnknown } from "./publish.ts"
 import { assertSameRequest } from "./fingerprint.ts";
 import { failpoint, failpointArmed, type CommitPhaseOp } from "./failpoints.ts";
 import type { Graph } from "./graph.ts";
-import { newCommitId } from "./manifest/commit-id.ts";
+import { newCommitId, seqOfCommitId } from "./manifest/commit-id.ts";
 import type { BranchState, EntryKind, ManifestEntry, TableState } from "./manifest/entry.ts";
 import type { BranchView } from "./manifest/log.ts";
 import { deleteSidecar, newSidecarMeta, readSidecar, writeSidecar, type Sidecar } from "./sidecar.ts";
@@ -127,27 +127,18 @@ export function validateIdempotencyKey(key: string): void {
   }
 }
 
-/** How many maintenance commits on top of the expected one `If-Graph-Commit` looks through. */
-const PRECONDITION_MAINTENANCE_DEPTH = 16;
-
 /**
  * `Omnigraph-If-Graph-Commit`: is the branch still at `expected`? Yes when its head is
- * `expected`, or when only maintenance commits (compaction, index builds, version
- * cleanup: the same rows, proven by the store) were published on the branch since —
- * they do not change what the client read, and after-commit maintenance publishes one
- * every few writes. Reads back at most {@link PRECONDITION_MAINTENANCE_DEPTH} entries,
- * only when the head differs.
+ * `expected`, or when only entries that keep every row (maintenance commits: the same
+ * rows, proven by the store) were published on the branch since — they do not change
+ * what the client read, and after-commit maintenance publishes one every few writes.
  */
 async function headIsLogically(graph: Graph, view: BranchView, expected: string): Promise<boolean> {
   if (view.record.head === expected) return true;
-  let entry = view.entry;
-  for (let i = 0; i < PRECONDITION_MAINTENANCE_DEPTH && entry.kind === "maintenance" && entry.branch === view.entry.branch; i++) {
-    const parent = entry.parents[0];
-    if (parent === undefined) return false;
-    if (entry.parentCommits[0] === expected) return true;
-    entry = await graph.log.read(parent);
-  }
-  return false;
+  const seq = seqOfCommitId(expected);
+  if (seq === undefined || seq >= view.record.seq) return false;
+  const at = await graph.log.tryRead(seq);
+  return at?.commitId === expected.toUpperCase() && (await graph.log.onlyRowPreservingSince(view.record.seq, seq));
 }
 
 async function commitOnce(graph: Graph, req: CommitRequest): Promise<CommitResult> {
@@ -180,7 +171,7 @@ async function commitOnce(graph: Graph, req: CommitRequest): Promise<CommitResul
     const head = graph.log.lastKnown!;
     const view = await graph.log.branch(head, req.branch);
     if (!view) throw new StoreError("ERR_BRANCH_NOT_FOUND", `branch '${req.branch}' not found`, { branch: req.branch });
-    if (req.expectCommit !== undefined && view.record.head !== req.expectCommit) throw new GraphCommitPreconditionFailed(req.expectCommit, view.record.head);
+    if (req.expectCommit !== undefined && !(await headIsLogically(graph, view, req.expectCommit))) throw new GraphCommitPreconditionFailed(req.expectCommit, view.record.head);
     checkRebase(req.base, view, writeKeys, req.reads);
     claim = claimLines(lines);
   }

@@ -7,6 +7,9 @@ import type { BranchRecord, BranchState, ManifestEntry } from "./entry.ts";
 /** Immutable entries are cached forever (bounded); this many per graph handle. */
 const ENTRY_CACHE_MAX = 4096;
 
+/** How many entries {@link ManifestLog.onlyRowPreservingSince} reads at most. */
+export const ROW_PRESERVING_WALK_MAX = 64;
+
 export interface BranchView {
   record: BranchRecord;
   state: BranchState;
@@ -235,6 +238,26 @@ export class ManifestLog {
         await this.refreshHint();
       }
     }
+  }
+
+  /**
+   * Did a branch get from entry `sinceSeq` to its head entry `headSeq` only through
+   * entries that keep every row? Those are maintenance commits (compaction, index
+   * builds, version cleanup — the store verifies their rows) and the branch's own
+   * creation (its source's state, unchanged). Walks first parents from `headSeq`, at
+   * most {@link ROW_PRESERVING_WALK_MAX} entries (cached after the first read); any other
+   * kind, or a longer chain, is a change. Automatic maintenance publishes on its own
+   * schedule, so what a client observes (a merge's outcome, an `If-Graph-Commit`
+   * precondition) must not depend on whether a duty happened to run in between.
+   */
+  async onlyRowPreservingSince(headSeq: number, sinceSeq: number): Promise<boolean> {
+    let seq = headSeq;
+    for (let steps = 0; seq > sinceSeq && steps < ROW_PRESERVING_WALK_MAX; steps++) {
+      const e = await this.read(seq);
+      if ((e.kind !== "maintenance" && e.kind !== "branch_create") || e.parents[0] === undefined) return false;
+      seq = e.parents[0];
+    }
+    return seq === sinceSeq;
   }
 
   /** The state of `branch` as of `head`. */

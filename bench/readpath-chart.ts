@@ -5,41 +5,16 @@
 // btree); after N more single-row inserts on top of that.
 //   node --import=tsx bench/readpath-chart.ts [delayMs] [priorCommits] [insertsAfter]   (needs RGW)
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-import { GraphEngine } from "../server/engine/engine.ts";
 import { Maintenance } from "../server/runtime/maintenance.ts";
-import { Graph } from "../server/store/graph.ts";
-import { rgwEnv } from "../test/support/rgw.ts";
-import { FaultProxy, roundTripsOf, type ProxyRecord } from "../test/support/fault-proxy.ts";
-import { rgwTarget } from "./lib/targets.ts";
+import { roundTripsOf } from "../test/support/fault-proxy.ts";
+import { INSERT, objectOf, openChartGraph, purposeOf } from "./lib/chart.ts";
 
-const INSERT = `query q($n: String, $a: I32) { insert Person { name: $n, age: $a } }`;
 const READ = `query q($n: String) { match { $p: Person { name: $n } } return { $p.name, $p.age } }`;
-
-/** What a request is for, from its key. */
-function purpose(r: ProxyRecord): string {
-  const { method, path, kind } = r;
-  if (path.includes("/__manifest/log/")) return "head check: probe entry h+1 / h+2";
-  if (path.includes("/__manifest/head.json")) return "head hint";
-  if (path.includes("/_versions/")) return kind === "LIST" ? "Lance: resolve latest version (LIST _versions)" : method === "HEAD" ? "Lance: locate the version's manifest (HEAD)" : "Lance: read a version manifest";
-  if (path.includes("/_indices/")) return "Lance: scalar index file";
-  if (path.includes("/_deletions/")) return "Lance: deletion file";
-  if (path.includes("/data/") && path.endsWith(".lance")) return "Lance: read a fragment's data file";
-  return "";
-}
 
 const delay = Number(process.argv[2] ?? 17);
 const prior = Number(process.argv[3] ?? 10);
 const insertsAfter = Number(process.argv[4] ?? 3);
-const env = rgwEnv();
-if (!env) throw new Error("needs RGW (source /work/rgw/run/env)");
-const target = rgwTarget(env)!;
-const prefix = `graphs/rchart-${Date.now().toString(36)}`;
-const direct = new GraphEngine(await Graph.open(target.open(prefix).loc, { mode: "read-write", create: true }));
-await direct.applySchema({ source: `node Person { name: String @key  age: I32? }\nnode Tag { name: String @key }`, actor: "chart" });
-for (let i = 0; i < prior; i++) await direct.mutate({ query: INSERT, params: { n: `p${i}`, a: i }, actor: "chart" });
-direct.graph.close();
-const proxy = await new FaultProxy(env.endpoint, "s3", { delayMs: delay }).start();
-const e = new GraphEngine(await Graph.open(target.open(prefix, { proxy }).loc, { mode: "read-write", recover: false }));
+const { engine: e, proxy, stop } = await openChartGraph(delay, prior);
 
 async function chart(title: string, name: string): Promise<void> {
   await e.graph.drain();
@@ -52,8 +27,7 @@ async function chart(title: string, name: string): Promise<void> {
   console.log(`\n### ${title}\n`);
   console.log(`| # | start (ms) | took (ms) | request | bytes | object | for |\n|---|---|---|---|---|---|---|`);
   recs.forEach((r, i) => {
-    const obj = r.path.replace(/^\/[^/]+\/bench\/run-[^/]+\/graphs\/rchart-[^/]+\//, "").replace(/\?.*$/, (q) => (r.kind === "LIST" ? q.slice(0, 60) : ""));
-    console.log(`| ${i + 1} | ${(r.start - base).toFixed(0)} | ${((r.end ?? r.start) - r.start).toFixed(0)} | ${r.kind}${r.cond ? ` (${r.cond})` : ""} | ${r.bytes}${r.range ? ` (${r.range})` : ""} | \`${obj.slice(0, 100)}\` | ${purpose(r)} |`);
+    console.log(`| ${i + 1} | ${(r.start - base).toFixed(0)} | ${((r.end ?? r.start) - r.start).toFixed(0)} | ${r.kind}${r.cond ? ` (${r.cond})` : ""} | ${r.bytes}${r.range ? ` (${r.range})` : ""} | \`${objectOf(r).slice(0, 100)}\` | ${purposeOf(r)} |`);
   });
   const kinds: Record<string, number> = {};
   for (const r of recs) kinds[r.kind] = (kinds[r.kind] ?? 0) + 1;
@@ -98,6 +72,4 @@ console.log(`\n### maintenance running (after-commit passes): a write, maintenan
 console.log(`| # | write | requests of the write + its after-commit work | point read requests (HC head check, HEAD version, IX index file, F fragment, DEL deletion file) | RT | last maintenance duties |\n|---|---|---|---|---|---|`);
 for (const l of summary) console.log(l);
 await live.stop();
-e.graph.close();
-await proxy.stop();
-await target.cleanup();
+await stop();

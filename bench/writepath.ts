@@ -199,7 +199,7 @@ async function runConfig(target: Target, env: NonNullable<ReturnType<typeof rgwE
     personNames = await growHistory(direct, history, spread, tables, log);
   }
   if (personNames.length === 0) personNames.push("seed");
-  direct.graph.close();
+  await direct.graph.close();
   const setupSeconds = (Date.now() - started) / 1000;
   log(`  ${tag}: graph ready (${setupSeconds.toFixed(0)} s)`);
   const priorName = (i: number) => personNames[i % personNames.length]!;
@@ -425,7 +425,7 @@ async function runConfig(target: Target, env: NonNullable<ReturnType<typeof rgwE
       ops.push(summarize("maintenance running: single-row delete", live_.delete!, bgNote("delete")));
       ops.push(burstOp);
     }
-    engine.graph.close();
+    await engine.graph.close(); // drains the after-commit chain before the proxy stops
   } finally {
     await proxy.stop();
   }

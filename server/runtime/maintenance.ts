@@ -317,17 +317,27 @@ export class Maintenance {
         }
       }
     } catch (e) {
-      report.error = { code: codeOf(e), message: (e as Error)?.message ?? String(e) };
-      this.state.failures++;
-      this.opts.warn?.("after-commit maintenance failed", e);
+      this.recordFailure(report, "after-commit maintenance failed", e);
     }
     report.durationMs = Date.now() - t0;
     if (report.duties.length === 0 && !report.error) return; // nothing to do: not a run
+    this.recordRun(report);
+  }
+
+  private recordFailure(report: RunReport, what: string, e: unknown): void {
+    report.error = { code: codeOf(e), message: (e as Error)?.message ?? String(e) };
+    this.state.failures++;
+    this.opts.warn?.(what, e);
+  }
+
+  /** Counts a finished run (a timer run or an after-commit pass) and tells the observer. */
+  private recordRun(report: RunReport): void {
     this.state.runs++;
     this.state.lastRun = report;
     try {
       this.opts.onRun?.(report);
     } catch (e) {
+      // An observer (metrics) must not turn a finished run into a rejected promise.
       this.opts.warn?.("maintenance run observer failed", e);
     }
   }
@@ -403,21 +413,12 @@ export class Maintenance {
         report.truncated = true;
       }
     } catch (e) {
-      report.error = { code: codeOf(e), message: (e as Error)?.message ?? String(e) };
-      this.state.failures++;
-      this.opts.warn?.("maintenance run failed", e);
+      this.recordFailure(report, "maintenance run failed", e);
     } finally {
       report.durationMs = Date.now() - t0;
       this.state.running = false;
-      this.state.runs++;
-      this.state.lastRun = report;
     }
-    try {
-      this.opts.onRun?.(report);
-    } catch (e) {
-      // An observer (metrics) must not turn a finished run into a rejected promise.
-      this.opts.warn?.("maintenance run observer failed", e);
-    }
+    this.recordRun(report);
     return report;
   }
 

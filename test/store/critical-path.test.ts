@@ -5,23 +5,11 @@
 // `written`. Each test puts a second actor or a lost request at one new point, through a
 // HookedStore / FaultyStore beneath the retry layer, on real stores and real LanceDB.
 import test from "ava";
-import type { ObjectStore } from "../../drivers/contract.ts";
-import { FaultyStore } from "../../drivers/faulty.ts";
 import { Graph } from "../../server/store/graph.ts";
 import { codeOf } from "../support/codes.ts";
-import { HookedStore } from "../support/hooked-store.ts";
-import { add, create, idsAt, newGraphId, storeTargets, type StoreTarget } from "./support.ts";
+import { add, create, idsAt, steeredGraph, storeTargets, type StoreTarget } from "./support.ts";
 
-async function graphWith(target: StoreTarget): Promise<{ g: Graph; graphId: string; hooked: HookedStore; faulty: FaultyStore }> {
-  const graphId = newGraphId();
-  let hooked: HookedStore | undefined;
-  let faulty: FaultyStore | undefined;
-  const loc = target.location(graphId, (s: ObjectStore) => (faulty = new FaultyStore((hooked = new HookedStore(s)), [])));
-  const g = await Graph.open(loc, { mode: "read-write", create: true });
-  await g.commit({ branch: "main", kind: "schema", actor: "t", base: await g.snapshot(), writes: { "node:T": [create, add(["a", 1])], "node:U": [create, add(["u0", 0])] } });
-  await g.drain();
-  return { g, graphId, hooked: hooked!, faulty: faulty! };
-}
+const graphWith = (target: StoreTarget) => steeredGraph(target);
 
 async function sidecarCount(g: Graph): Promise<number> {
   let n = 0;

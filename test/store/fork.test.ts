@@ -7,32 +7,19 @@
 import test, { type ExecutionContext } from "ava";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import type { ObjectStore } from "../../drivers/contract.ts";
-import { FaultyStore } from "../../drivers/faulty.ts";
 import { arrow } from "../../server/store/arrow.ts";
 import { Graph } from "../../server/store/graph.ts";
 import { collectGarbage } from "../../server/store/maintenance.ts";
 import { tableNameOf } from "../../server/store/tables.ts";
 import { codeOf } from "../support/codes.ts";
-import { HookedStore } from "../support/hooked-store.ts";
 import * as lancedb from "@lancedb/lancedb";
 import { FEATURE, prepare } from "./crash-ops.ts";
-import { add, create, idsAt, newGraphId, storeTargets, type StoreTarget } from "./support.ts";
+import { add, create, idsAt, newGraphId, steeredGraph, storeTargets, type StoreTarget } from "./support.ts";
 
 const CRASHER = fileURLToPath(new URL("../support/store-crasher.ts", import.meta.url));
 
 /** main owns T = [a] and U = [u0]; branch `dev` inherits both (its first write to each forks it). */
-async function graphWith(target: StoreTarget): Promise<{ g: Graph; graphId: string; hooked: HookedStore; faulty: FaultyStore }> {
-  const graphId = newGraphId();
-  let hooked: HookedStore | undefined;
-  let faulty: FaultyStore | undefined;
-  const loc = target.location(graphId, (s: ObjectStore) => (faulty = new FaultyStore((hooked = new HookedStore(s)), [])));
-  const g = await Graph.open(loc, { mode: "read-write", create: true });
-  await g.commit({ branch: "main", kind: "schema", actor: "t", base: await g.snapshot(), writes: { "node:T": [create, add(["a", 1])], "node:U": [create, add(["u0", 0])] } });
-  await g.createBranch("dev", { from: "main", actor: "t" });
-  await g.drain();
-  return { g, graphId, hooked: hooked!, faulty: faulty! };
-}
+const graphWith = (target: StoreTarget) => steeredGraph(target, ["dev"]);
 
 /** Lance branch names on the dataset of `table` (as main's state names it) that fork graph branch `branch`. */
 async function forksOf(g: Graph, branch: string, table = "node:T"): Promise<string[]> {

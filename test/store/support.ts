@@ -4,12 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ObjectStore } from "../../drivers/contract.ts";
 import { CountingStore } from "../../drivers/counting.ts";
+import { FaultyStore } from "../../drivers/faulty.ts";
 import { MemoryStore } from "../../drivers/memory.ts";
 import { openStore } from "../../drivers/open.ts";
 import { Graph } from "../../server/store/graph.ts";
 import { GraphLocation } from "../../server/store/layout.ts";
 import type { Snapshot } from "../../server/store/snapshot.ts";
 import type { TableOp } from "../../server/store/tables.ts";
+import { HookedStore } from "../support/hooked-store.ts";
 import { rgwEnv, rgwRequired, freshPrefix } from "../support/rgw.ts";
 
 /** A place to put graphs: memory, fs, and RGW when it runs (required under CI). */
@@ -58,6 +60,7 @@ export function newGraphId(): string {
   return `g-${randomBytes(5).toString("hex")}`;
 }
 
+import { add, create } from "./rows.ts";
 export { ROW_SCHEMA, add, create, rows } from "./rows.ts";
 
 /** Sorted ids of a table at a snapshot (empty when the table is absent). */
@@ -93,4 +96,22 @@ export function counting(loc: (wrap: (s: ObjectStore) => ObjectStore) => GraphLo
   let counter: CountingStore | undefined;
   const l = loc((s) => (counter = new CountingStore(s)));
   return { loc: l, counter: counter! };
+}
+
+/**
+ * A graph whose store can be steered: a {@link FaultyStore} (no rules yet) over a
+ * {@link HookedStore} over the target's store, beneath the retry layer. `main` owns
+ * `node:T` = [a] and `node:U` = [u0]; `branches` are created from main; the
+ * after-commit work is drained.
+ */
+export async function steeredGraph(target: StoreTarget, branches: string[] = []): Promise<{ g: Graph; graphId: string; hooked: HookedStore; faulty: FaultyStore }> {
+  const graphId = newGraphId();
+  let hooked: HookedStore | undefined;
+  let faulty: FaultyStore | undefined;
+  const loc = target.location(graphId, (s: ObjectStore) => (faulty = new FaultyStore((hooked = new HookedStore(s)), [])));
+  const g = await Graph.open(loc, { mode: "read-write", create: true });
+  await g.commit({ branch: "main", kind: "schema", actor: "t", base: await g.snapshot(), writes: { "node:T": [create, add(["a", 1])], "node:U": [create, add(["u0", 0])] } });
+  for (const b of branches) await g.createBranch(b, { from: "main", actor: "t" });
+  await g.drain();
+  return { g, graphId, hooked: hooked!, faulty: faulty! };
 }

@@ -51,11 +51,7 @@ await chart(`again, same version`, "p6");
 // Maintenance running (after-commit passes): single-row inserts and updates, a read after each.
 const live = new Maintenance(e, { retentionMs: 3600_000 });
 live.start();
-const quiet = async () => {
-  await e.graph.drain();
-  await live.settled();
-  await e.graph.drain();
-};
+const quiet = () => live.quiesce();
 const summary: string[] = [];
 for (let i = 0; i < Number(process.argv[5] ?? 12); i++) {
   const m0 = proxy.mark();

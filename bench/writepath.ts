@@ -366,9 +366,7 @@ async function runConfig(target: Target, env: NonNullable<ReturnType<typeof rgwE
       const background: number[] = [];
       const settle = async () => {
         const m0 = proxy.mark();
-        await engine.graph.drain();
-        await live.settled();
-        await engine.graph.drain();
+        await live.quiesce();
         background.push(proxy.mark() - m0);
       };
       measured = { drain: settle };

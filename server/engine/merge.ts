@@ -1,6 +1,6 @@
 import { commitInfo, type CommitInfo } from "../store/branches.ts";
 import type { TableWrite } from "../store/commit.ts";
-import type { ManifestEntry, TableState } from "../store/manifest/entry.ts";
+import { sameTableState, type ManifestEntry } from "../store/manifest/entry.ts";
 import type { Snapshot } from "../store/snapshot.ts";
 import type { GraphEngine } from "./engine.ts";
 import { EngineError } from "./errors.ts";
@@ -47,15 +47,10 @@ export interface MergeResult {
   branchDeleteError?: string;
 }
 
-function sameTable(a: TableState | undefined, b: TableState | undefined): boolean {
-  if (!a || !b) return a === b;
-  return a.path === b.path && a.lanceBranch === b.lanceBranch && a.version === b.version;
-}
-
 function sameState(a: Snapshot["state"], b: NonNullable<Snapshot["state"]>): boolean {
   if (a.schema !== b.schema) return false;
   const keys = new Set([...Object.keys(a.tables), ...Object.keys(b.tables)]);
-  for (const k of keys) if (!sameTable(a.tables[k], b.tables[k])) return false;
+  for (const k of keys) if (!sameTableState(a.tables[k], b.tables[k])) return false;
   return true;
 }
 
@@ -119,10 +114,10 @@ export async function mergeBranches(
     const baseTables = baseState?.tables ?? {};
     for (const k of new Set([...Object.keys(src.state.tables), ...Object.keys(tgt.state.tables)])) {
       const s = src.state.tables[k];
-      if (sameTable(s, tgt.state.tables[k])) continue;
+      if (sameTableState(s, tgt.state.tables[k])) continue;
       // A table the source never changed, which the target's maintenance compacted or
       // indexed since the base: the target's state has the same rows; keep it.
-      if (s && sameTable(s, baseTables[k])) continue;
+      if (s && sameTableState(s, baseTables[k])) continue;
       writes[k] = s ? { adopt: s } : "drop";
     }
     const r = await graph.commit({
@@ -167,7 +162,7 @@ async function threeWay(engine: GraphEngine, req: { source: string; actor: strin
   for (const t of [...merged.nodes, ...merged.edges]) {
     const k = keyOf(t);
     const [b, s] = [base.state.tables[k], src.state.tables[k]];
-    if (sameTable(s, b)) continue; // the source did not touch this table
+    if (sameTableState(s, b)) continue; // the source did not touch this table
     const [bRows, sRows, tRows] = await Promise.all([rowsAt(base, cBase, t.id, t), rowsAt(src, cSrc, t.id, t), rowsAt(tgt, cTgt, t.id, t)]);
     for (const id of new Set([...bRows.keys(), ...sRows.keys()])) {
       const bR = bRows.get(id);

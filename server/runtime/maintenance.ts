@@ -4,8 +4,7 @@ import { keyOf } from "../engine/storage/columns.ts";
 import { isStoreError } from "../store/errors.ts";
 import type { TableState } from "../store/manifest/entry.ts";
 import type { CommittedTables } from "../store/graph.ts";
-import { Snapshot } from "../store/snapshot.ts";
-import { buildIndex, cleanupVersions, compactTable, DEFAULT_CUTOFF_MARGIN_MS, DEFAULT_RETENTION_MS, refreshIndexes } from "../store/maintenance.ts";
+import { cleanupVersions, compactTable, DEFAULT_CUTOFF_MARGIN_MS, DEFAULT_RETENTION_MS, refreshIndexes } from "../store/maintenance.ts";
 
 /**
  * When the duties of one graph run and how much each run may do. Every threshold is
@@ -203,9 +202,14 @@ export class Maintenance {
    */
   noteCommit(c: CommittedTables): void {
     if (this.stopped || !this.config.afterCommit || c.kind === "maintenance" || c.tables.length === 0) return;
-    const set = this.touched.get(c.branch) ?? this.touched.set(c.branch, new Set()).get(c.branch)!;
-    for (const t of c.tables) set.add(t);
+    this.touch(c.branch, c.tables);
     this.scheduleReact();
+  }
+
+  /** Remembers tables of `branch` for the next after-commit pass. */
+  private touch(branch: string, tables: Iterable<string>): void {
+    const set = this.touched.get(branch) ?? this.touched.set(branch, new Set()).get(branch)!;
+    for (const t of tables) set.add(t);
   }
 
   /** Resolves once no after-commit pass is scheduled or running (tests, benchmarks, drain). */
@@ -214,6 +218,16 @@ export class Maintenance {
       if (this.reacting) await this.reacting.catch(() => undefined);
       else await new Promise((r) => setTimeout(r, Math.max(1, this.config.afterCommitDelayMs)));
     }
+  }
+
+  /**
+   * Resolves once the graph is quiet: its commits' after-commit work done, no pass
+   * scheduled or running, and the passes' own commits' after-commit work done too.
+   */
+  async quiesce(): Promise<void> {
+    await this.engine.graph.drain();
+    await this.settled();
+    await this.engine.graph.drain();
   }
 
   private scheduleReact(dueAt = Date.now() + this.config.afterCommitDelayMs): void {
@@ -269,18 +283,19 @@ export class Maintenance {
     const report: RunReport = { startedAt: new Date(t0).toISOString(), durationMs: 0, truncated: false, duties: [], trigger: "commit" };
     const graph = this.engine.graph;
     try {
-      // What to do is decided on the head this handle last saw (its own commits: no head
-      // check); each duty then commits on a fresh snapshot like every maintenance commit.
-      const known = graph.log.lastKnown;
+      // What to do is decided on a write snapshot: the head this handle last saw while its
+      // lease proves it current (no request), as each duty's own maintenance commit does.
       for (const [branch, tables] of work) {
-        const view = known && (await graph.log.branch(known, branch));
-        if (!known || !view) continue; // deleted since its commit
-        const snap = new Snapshot(graph.tables, branch, view.record, view.entry, known.seq, false);
+        const snap = await graph.snapshot({ branch, forWrite: true }).catch((e: unknown) => {
+          if (isStoreError(e, "ERR_BRANCH_NOT_FOUND")) return undefined; // deleted since its commit
+          throw e;
+        });
+        if (!snap) continue;
         const catalog = await this.engine.catalogOf(snap);
         for (const tableKey of tables) {
           if (report.duties.length >= this.config.maxDutiesPerRun || Date.now() - t0 > this.config.runBudgetMs) {
             report.truncated = true;
-            (this.touched.get(branch) ?? this.touched.set(branch, new Set()).get(branch)!).add(tableKey);
+            this.touch(branch, [tableKey]);
             continue;
           }
           const state = snap.tableState(tableKey);
@@ -441,7 +456,7 @@ export class Maintenance {
   private indexDuty(c: Candidate, columns: string[]): Promise<DutyReport> {
     const graph = this.engine.graph;
     return this.duty({ duty: "index", branch: c.branch, table: c.tableKey, column: columns.join(",") }, async () => {
-      const out = await this.exclusive(c.branch, () => (columns.length === 1 ? buildIndex(graph, c.branch, c.tableKey, columns[0]!, "btree") : refreshIndexes(graph, c.branch, c.tableKey, columns)));
+      const out = await this.exclusive(c.branch, () => refreshIndexes(graph, c.branch, c.tableKey, columns));
       if (!out.committed) return "noop";
       this.state.indexBuilds++;
       return "done";

@@ -7,7 +7,7 @@ import { assertSameRequest } from "./fingerprint.ts";
 import { failpoint, failpointArmed, type CommitPhaseOp } from "./failpoints.ts";
 import type { Graph } from "./graph.ts";
 import { newCommitId, seqOfCommitId } from "./manifest/commit-id.ts";
-import type { BranchState, EntryKind, ManifestEntry, TableState } from "./manifest/entry.ts";
+import { sameTableState, type BranchState, type EntryKind, type ManifestEntry, type TableState } from "./manifest/entry.ts";
 import type { BranchView } from "./manifest/log.ts";
 import { deleteSidecar, newSidecarMeta, readSidecar, writeSidecar, type Sidecar } from "./sidecar.ts";
 import type { Snapshot } from "./snapshot.ts";
@@ -65,11 +65,6 @@ export interface CommitResult {
   replayed?: boolean;
 }
 
-function sameTable(a: TableState | undefined, b: TableState | undefined): boolean {
-  if (!a || !b) return a === b;
-  return a.path === b.path && a.lanceBranch === b.lanceBranch && a.version === b.version;
-}
-
 /**
  * Can a commit built on `base` be published on top of `view` (the branch now)? Yes
  * when nothing it wrote or read changed; otherwise a typed conflict names what moved.
@@ -82,14 +77,14 @@ export function checkRebase(base: Snapshot, view: BranchView, writes: string[], 
   const now = view.state;
   const was = base.state;
   for (const k of writes) {
-    if (!sameTable(now.tables[k], was.tables[k])) {
+    if (!sameTableState(now.tables[k], was.tables[k])) {
       throw new ManifestConflict(k, was.tables[k]?.version ?? null, now.tables[k]?.version ?? null);
     }
   }
   if (now.schema !== was.schema) throw new ReadSetConflict("schema", was.schema, now.schema);
   const readKeys = reads ?? [...new Set([...Object.keys(was.tables), ...Object.keys(now.tables)])];
   for (const k of readKeys) {
-    if (!sameTable(now.tables[k], was.tables[k])) {
+    if (!sameTableState(now.tables[k], was.tables[k])) {
       throw new ReadSetConflict(`table ${k}`, was.tables[k]?.version ?? null, now.tables[k]?.version ?? null);
     }
   }
@@ -149,12 +144,7 @@ async function commitOnce(graph: Graph, req: CommitRequest): Promise<CommitResul
   // knows of. No request: the caller's snapshot has just read the head, and the publish
   // below re-checks against a fresh head anyway (the authoritative check).
   const head0 = graph.log.lastKnown ?? (await graph.log.head());
-  const view0 = head0 && (await graph.log.branch(head0, req.branch));
-  if (!view0) throw new StoreError("ERR_BRANCH_NOT_FOUND", `branch '${req.branch}' not found`, { branch: req.branch });
-  if (req.expectCommit !== undefined && !(await headIsLogically(graph, view0, req.expectCommit))) {
-    throw new GraphCommitPreconditionFailed(req.expectCommit, view0.record.head);
-  }
-  checkRebase(req.base, view0, writeKeys, req.reads);
+  await failFast(graph, req, head0, writeKeys);
   graph.assertLeaseFor(head0!);
 
   // Lines this commit writes in place: wait while another transaction of this process
@@ -168,11 +158,7 @@ async function commitOnce(graph: Graph, req: CommitRequest): Promise<CommitResul
   let claim = claimLines(lines);
   while ("wait" in claim) {
     await claim.wait;
-    const head = graph.log.lastKnown!;
-    const view = await graph.log.branch(head, req.branch);
-    if (!view) throw new StoreError("ERR_BRANCH_NOT_FOUND", `branch '${req.branch}' not found`, { branch: req.branch });
-    if (req.expectCommit !== undefined && !(await headIsLogically(graph, view, req.expectCommit))) throw new GraphCommitPreconditionFailed(req.expectCommit, view.record.head);
-    checkRebase(req.base, view, writeKeys, req.reads);
+    await failFast(graph, req, graph.log.lastKnown, writeKeys);
     claim = claimLines(lines);
   }
   try {
@@ -182,8 +168,21 @@ async function commitOnce(graph: Graph, req: CommitRequest): Promise<CommitResul
   }
 }
 
-async function commitClaimed(graph: Graph, req: CommitRequest, writeKeys: string[], head0: ManifestEntry | undefined): Promise<CommitResult> {
+/**
+ * The checks a commit can make before writing anything, on a head this handle already
+ * holds (no request): the branch exists, the precondition holds, and nothing it writes
+ * or reads moved (the publish loop re-checks on a fresh head anyway).
+ */
+async function failFast(graph: Graph, req: CommitRequest, head: ManifestEntry | undefined, writeKeys: string[]): Promise<void> {
+  const view = head && (await graph.log.branch(head, req.branch));
+  if (!view) throw new StoreError("ERR_BRANCH_NOT_FOUND", `branch '${req.branch}' not found`, { branch: req.branch });
+  if (req.expectCommit !== undefined && !(await headIsLogically(graph, view, req.expectCommit))) {
+    throw new GraphCommitPreconditionFailed(req.expectCommit, view.record.head);
+  }
+  checkRebase(req.base, view, writeKeys, req.reads);
+}
 
+async function commitClaimed(graph: Graph, req: CommitRequest, writeKeys: string[], head0: ManifestEntry | undefined): Promise<CommitResult> {
   const op: CommitPhaseOp = req.kind === "schema" ? "schema" : req.kind === "merge" ? "merge" : "commit";
   const writer = newWriterToken();
   const txId = ulid();

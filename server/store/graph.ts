@@ -42,14 +42,6 @@ export interface OpenOptions {
   keySetMaxIds?: number;
 }
 
-/**
- * An open graph: the manifest log, Lance tables, snapshots, and the write protocols
- * (commit, branches, recovery). Read-only handles never sweep and refuse every write.
- *
- * @example
- * const g = await Graph.open(locateGraph(layout, "acme", "social"), { mode: "read-write", create: true });
- * const snap = await g.snapshot({ branch: "main" });
- */
 /** What {@link Graph.onCommitted} listeners hear about a published commit. */
 export interface CommittedTables {
   branch: string;
@@ -58,6 +50,14 @@ export interface CommittedTables {
   tables: string[];
 }
 
+/**
+ * An open graph: the manifest log, Lance tables, snapshots, and the write protocols
+ * (commit, branches, recovery). Read-only handles never sweep and refuse every write.
+ *
+ * @example
+ * const g = await Graph.open(locateGraph(layout, "acme", "social"), { mode: "read-write", create: true });
+ * const snap = await g.snapshot({ branch: "main" });
+ */
 export class Graph {
   readonly log: ManifestLog;
   readonly tables: LanceTables;

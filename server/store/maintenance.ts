@@ -48,7 +48,7 @@ export async function refreshIndexes(graph: Graph, branch: string, table: string
 }
 
 async function maintenanceCommit(graph: Graph, branch: string, table: string, ops: TableOp[]): Promise<{ committed: boolean; version: number | undefined }> {
-  const base = await graph.snapshot({ branch });
+  const base = await graph.snapshot({ branch, forWrite: true });
   if (!base.tableState(table)) throw new StoreError("ERR_TABLE_NOT_FOUND", `table ${table} is not part of branch ${branch}`, { table });
   // The read set is the table alone: maintenance never conflicts with writes elsewhere.
   const r = await graph.commit({ branch, kind: "maintenance", actor: MAINTENANCE_ACTOR, base, writes: { [table]: ops }, reads: [table], note: { maintenance: ops.map((o) => o.kind) } });

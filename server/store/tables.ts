@@ -4,7 +4,7 @@ import type { ArrowField, ArrowSchema, ArrowTable } from "./arrow.ts";
 import { Unavailable } from "../../drivers/errors.ts";
 import { ManifestConflict, StoreError } from "./errors.ts";
 import type { GraphLocation } from "./layout.ts";
-import type { TableState } from "./manifest/entry.ts";
+import { sameTableState, type TableState } from "./manifest/entry.ts";
 import { TableKeySets, type IdEffect } from "./key-sets.ts";
 
 /**
@@ -263,7 +263,7 @@ export class LanceTables {
       // Lazy fork: the first write to this table on this graph branch forks only this
       // table, as a Lance branch at the inherited version (no data copied). The commit
       // usually started it already, beside the sidecar create (`fork`).
-      if (prepared && !sameLine(prepared.base, base)) throw new StoreError("ERR_LANCE", `fork of ${tableKey} was made from ${prepared.base.path}@${prepared.base.lanceBranch ?? "main"}:${prepared.base.version}, not the transaction's base`, { table: tableKey });
+      if (prepared && !sameTableState(prepared.base, base)) throw new StoreError("ERR_LANCE", `fork of ${tableKey} was made from ${prepared.base.path}@${prepared.base.lanceBranch ?? "main"}:${prepared.base.version}, not the transaction's base`, { table: tableKey });
       const fork = prepared ?? (await this.fork(tableKey, base, owner));
       path = base.path;
       lanceBranch = fork.lanceBranch;
@@ -365,18 +365,19 @@ export class LanceTables {
           return (await table.dropColumns(op.names)).version;
         case "create_index":
         case "compact": {
-          // Compaction takes several Lance commits (ReserveFragments then Rewrite), and
-          // Lance rebases them over any data commit that lands in between — an update or an upsert keeps the row count,
-          // so neither version density nor counts can tell. They must not change content at
-          // all, so the proof is the content itself: the multiset of rows before and after
-          // must be identical (an O(table) scan, the same order as the rewrite). This
-          // catches any foreign writer, also one in another process that lost its lease;
-          // in-process writers are kept out by the table lock (`apply`).
-          // An index build is ONE Lance commit (q1/q10) instead: landing exactly on before+1 means
-          // nothing interleaved (a foreign commit would have pushed it to before+2 or
-          // later), so its content is `before`'s — proven by the version alone, without
-          // the two O(table) scans (the after-commit index refresh runs every few commits).
-          // Anything else is treated as interleaved: nothing is published, a later run retries.
+          // Compaction takes several Lance commits (ReserveFragments then Rewrite), and Lance
+          // rebases them over any data commit that lands in between — an update or an
+          // upsert keeps the row count, so neither version density nor counts can tell. It
+          // must not change content at all, so the proof is the content itself: the
+          // multiset of rows before and after must be identical (an O(table) scan, the same
+          // order as the rewrite). This catches any foreign writer, also one in another
+          // process that lost its lease; in-process writers are kept out by the table lock
+          // (`apply`). An index build is ONE Lance commit (q1/q10) instead: landing exactly
+          // on before+1 means nothing interleaved (a foreign commit would have pushed it to
+          // before+2 or later), so its content is `before`'s — proven by the version alone,
+          // without the two O(table) scans (the after-commit index refresh runs every few
+          // commits). Anything else is treated as interleaved: nothing is published, a
+          // later run retries.
           const digestBefore = op.kind === "compact" ? await contentDigest(table) : undefined;
           if (op.kind === "compact") {
             // Keep every old version: cleanup is a separate, reference-aware job.
@@ -396,7 +397,7 @@ export class LanceTables {
             throw new LanceInterleaved(tableKey, before + 1, got, `another writer committed to ${tableKey} during an index build (expected Lance version ${before + 1}, got ${got}); nothing was published; retry later`);
           }
           if (got !== before && (await contentDigest(table)) !== digestBefore) {
-            throw new LanceInterleaved(tableKey, before, got, `another writer committed to ${tableKey} during ${op.kind === "compact" ? "compaction" : "an index build"} (the result's rows differ from version ${before}); nothing was published; retry later`);
+            throw new LanceInterleaved(tableKey, before, got, `another writer committed to ${tableKey} during compaction (the result's rows differ from version ${before}); nothing was published; retry later`);
           }
           return got;
         }
@@ -476,10 +477,6 @@ export class LanceTables {
   }
 }
 
-function sameLine(a: TableState, b: TableState): boolean {
-  return a.path === b.path && a.lanceBranch === b.lanceBranch && a.version === b.version;
-}
-
 /** Ids per `IN` list of an existence query; above {@link ID_QUERY_MAX} ids one projected scan is cheaper. */
 const ID_QUERY_CHUNK = 512;
 const ID_QUERY_MAX = 4096;
@@ -511,7 +508,6 @@ function idEffectOf(op: TableOp): IdEffect {
 
 const tableLocks = new Map<string, Promise<unknown>>();
 
-/** Runs `fn` with the process-wide lock of one Lance line (FIFO per key). */
 /**
  * Lines written by a transaction of this process whose publish has not settled yet
  * (line lock key → settles when that transaction published or failed). See
@@ -544,6 +540,7 @@ export function claimLines(keys: string[]): { wait: Promise<void> } | { release:
   };
 }
 
+/** Runs `fn` with the process-wide lock of one Lance line (FIFO per key). */
 export async function withTableLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
   const prev = tableLocks.get(key) ?? Promise.resolve();
   const run = prev.catch(() => undefined).then(fn);

@@ -43,11 +43,7 @@ async function scenario(env: RgwEnv, config: Partial<MaintenanceConfig>) {
   await engine.query({ query: READ, params: { n: "warm" } });
   const m = new Maintenance(engine, { retentionMs: 3600_000, ...config });
   m.start();
-  const quiet = async () => {
-    await engine.graph.drain();
-    await m.settled();
-    await engine.graph.drain();
-  };
+  const quiet = () => m.quiesce();
   const reads: number[] = [];
   const inserts: number[] = [];
   let pinned: { commit: string; rows: unknown[] } | undefined;

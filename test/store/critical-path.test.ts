@@ -48,6 +48,23 @@ for (const target of storeTargets()) {
     await g.close();
   });
 
+  test(`${target.name}: branch create and delete are answered before their hint CAS, which follows on the after-commit chain`, async (t) => {
+    const { g, hooked } = await graphWith(target);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    hooked.on({ ops: ["put"], key: /__manifest\/head\.json$/, before: () => gate, times: 2 });
+    const answered = <T>(p: Promise<T>) => Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error("not answered while its hint CAS was held")), 10_000))]);
+    const made = await answered(g.createBranch("feature", { from: "main", actor: "t" }));
+    t.is(g.afterCommitStatus().pending, 1, "the hint CAS is still queued after the answer");
+    const dropped = await answered(g.deleteBranch("feature", { actor: "t" }));
+    t.is(dropped.seq, made.seq + 1);
+    release();
+    await g.drain();
+    t.is(await hintSeq(g), dropped.seq, "the chain advanced the hint to the newest entry");
+    t.is(g.afterCommitStatus().failures, 0);
+    await g.close();
+  });
+
   test(`${target.name}: a next commit while the previous hint CAS is still in flight succeeds; the hint never moves backwards`, async (t) => {
     const { g, hooked } = await graphWith(target);
     let release!: () => void;

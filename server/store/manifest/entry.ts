@@ -27,6 +27,12 @@ export const TableStateSchema = z.object({
 });
 export type TableState = z.infer<typeof TableStateSchema>;
 
+/** The same Lance version of the same line (row counts and owner aside); two absent states are the same. */
+export function sameTableState(a: TableState | undefined, b: TableState | undefined): boolean {
+  if (!a || !b) return a === b;
+  return a.path === b.path && a.lanceBranch === b.lanceBranch && a.version === b.version;
+}
+
 export const BranchStateSchema = z.object({
   /** Table key (`node:<typeId>` / `edge:<typeId>`) → state. */
   tables: z.record(z.string(), TableStateSchema),
